@@ -1,0 +1,1 @@
+//! Collector: drives kubectl and writes aksbundle/v1 bundles.
