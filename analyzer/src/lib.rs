@@ -1,1 +1,26 @@
-//! Analyzer.
+//! The aksbundle analyzer: reads a bundle in one streaming pass ([`reader`]), builds an
+//! immutable [`index::Index`] of its objects while [`scan`] matches log lines, runs the
+//! diagnosis catalogue ([`rules`], [`matchers`], [`checks`]) in [`engine`], and renders
+//! reports ([`render`]). Data flows one way: reader → index → rules → report.
+
+pub mod cases;
+pub mod checks;
+pub mod engine;
+pub mod error;
+pub mod finding;
+pub mod index;
+pub mod layout;
+pub mod limits;
+pub mod matchers;
+pub mod model;
+pub mod reader;
+pub mod render;
+pub mod rules;
+pub mod scan;
+pub mod time;
+
+pub use engine::{analyze, Analysis, AnalyzeOptions};
+pub use error::{OpenError, ReadIssue};
+pub use finding::{Finding, Report, Severity};
+pub use limits::Limits;
+pub use rules::Catalogue;

@@ -1,0 +1,668 @@
+//! Runs the catalogue over a read bundle: text matchers and named checks produce hits,
+//! more specific rules drop what generic ones said about the same object, hits group into
+//! findings with counts and first/last times, related log lines join as context, and each
+//! finding's texts are rendered in the report language.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::Path;
+
+use rayon::prelude::*;
+use serde_json::json;
+
+use crate::error::{OpenError, ReadIssue};
+use crate::finding::*;
+use crate::index::{Index, Input};
+use crate::layout::Layout;
+use crate::limits::Limits;
+use crate::matchers::{self, Origin};
+use crate::reader::{self, ReadOutcome};
+use crate::rules::spec::Source;
+use crate::rules::{Catalogue, Rule};
+use crate::scan::{LineHit, LinePattern, ScanPlan, ScanResults, TextSource};
+
+/// One observation of a rule, before grouping.
+#[derive(Debug, Clone, Default)]
+pub struct Hit {
+    /// `<namespace>/<kind>/<name>`, or none for cluster-wide signals.
+    pub object: Option<String>,
+    pub node: Option<String>,
+    /// Captured and derived values (status_code, registry, pod, node ...).
+    pub facts: BTreeMap<String, String>,
+    pub evidence: Vec<Evidence>,
+    pub table: Option<Table>,
+}
+
+/// What rules and checks read.
+pub struct Inputs<'a> {
+    pub index: &'a Index,
+    pub scan: &'a ScanResults,
+    pub catalogue: &'a Catalogue,
+    /// For each line pattern of the scan plan, the rule and matcher it belongs to.
+    pub line_origins: &'a [Origin],
+    /// The year klog times belong to.
+    pub year: Option<i16>,
+}
+
+impl Inputs<'_> {
+    /// A raw time in the report's normalized form.
+    pub fn time(&self, raw: &str) -> String {
+        crate::time::normalize(raw, self.year)
+    }
+
+    /// The bundle path of a namespaced object file.
+    pub fn object_file(&self, ns: &str, file: &str) -> String {
+        match self.index.layout {
+            Some(Layout::ClusterInfoDump) => format!("{ns}/{file}"),
+            _ => format!("namespaces/{ns}/{file}"),
+        }
+    }
+
+    /// A hit for one aggregated log or attachment line.
+    pub fn hit_of_line(&self, h: &LineHit) -> Hit {
+        let mut facts = h.captures.clone();
+        let mut object = None;
+        let mut node = None;
+        if let (Some(ns), Some(pod)) = (&h.file.namespace, &h.file.pod) {
+            facts.insert("namespace".into(), ns.clone());
+            facts.insert("pod".into(), pod.clone());
+            facts.insert("name".into(), pod.clone());
+            facts.insert("kind".into(), "pod".into());
+            object = Some(format!("{ns}/pod/{pod}"));
+            node = self
+                .index
+                .pod(ns, pod)
+                .and_then(|p| p.spec.node_name.clone());
+        }
+        if let Some(c) = &h.file.container {
+            facts.insert("container".into(), c.clone());
+        }
+        if let Some(n) = &node {
+            facts.insert("node".into(), n.clone());
+        }
+        facts.insert("file".into(), h.file.file.clone());
+        facts.insert("message".into(), h.excerpt.clone());
+        Hit {
+            object: object.clone(),
+            node,
+            facts,
+            evidence: vec![Evidence {
+                file: h.file.file.clone(),
+                line: Some(h.line),
+                excerpt: h.excerpt.clone(),
+                count: h.count,
+                first_seen: h.first_seen.as_deref().map(|t| self.time(t)),
+                last_seen: h.last_seen.as_deref().map(|t| self.time(t)),
+                object,
+                role: "signal".into(),
+            }],
+            table: None,
+        }
+    }
+
+    /// The rule at `i`.
+    pub fn rule(&self, i: usize) -> &Rule {
+        &self.catalogue.rules[i]
+    }
+}
+
+/// Options of one analysis.
+#[derive(Debug, Clone)]
+pub struct AnalyzeOptions {
+    pub limits: Limits,
+    /// Report language: `en`, `ja` or `ko`.
+    pub lang: String,
+    /// The path shown as `bundle.path`.
+    pub display_path: Option<String>,
+}
+
+impl Default for AnalyzeOptions {
+    fn default() -> Self {
+        AnalyzeOptions {
+            limits: Limits::default(),
+            lang: "en".into(),
+            display_path: None,
+        }
+    }
+}
+
+/// A finished analysis: the report plus facts about the run.
+#[derive(Debug)]
+pub struct Analysis {
+    pub report: Report,
+    /// Set when the container was damaged: the run must exit 2 after writing the report.
+    pub damaged: Option<String>,
+    pub lines_scanned: u64,
+    pub bytes_scanned: u64,
+}
+
+/// The scan plan of a catalogue and where each line pattern came from.
+pub fn scan_plan(catalogue: &Catalogue) -> (ScanPlan, Vec<Origin>) {
+    let mut patterns = Vec::new();
+    let mut origins = Vec::new();
+    for (ri, rule) in catalogue.rules.iter().enumerate() {
+        for (mi, m) in rule.matchers.iter().enumerate() {
+            let source = match m.spec.source {
+                Source::Log => TextSource::Log,
+                Source::Attachment => TextSource::Attachment,
+                _ => continue,
+            };
+            let bytes = |p: &str| regex::bytes::Regex::new(p).expect("compiled at load as str");
+            for (pi, p) in m.patterns.iter().enumerate() {
+                patterns.push(LinePattern {
+                    sources: vec![source],
+                    regex: bytes(p.as_str()),
+                    require: m.require.iter().map(|r| bytes(r.as_str())).collect(),
+                    exclude: m.exclude.iter().map(|r| bytes(r.as_str())).collect(),
+                });
+                origins.push(Origin {
+                    rule: ri,
+                    matcher: mi,
+                    pattern: pi,
+                });
+            }
+        }
+    }
+    let plan = ScanPlan::new(patterns).expect("patterns compiled one by one at load");
+    (plan, origins)
+}
+
+/// Reads the bundle at `path` and runs `catalogue` over it.
+pub fn analyze(
+    path: &Path,
+    catalogue: &Catalogue,
+    opts: &AnalyzeOptions,
+) -> Result<Analysis, OpenError> {
+    let (plan, origins) = scan_plan(catalogue);
+    let outcome = reader::read_bundle(path, &opts.limits, &plan)?;
+    let display = opts
+        .display_path
+        .clone()
+        .unwrap_or_else(|| path.display().to_string());
+    Ok(evaluate(outcome, catalogue, &origins, &display, &opts.lang))
+}
+
+/// Runs the catalogue over a read bundle.
+pub fn evaluate(
+    outcome: ReadOutcome,
+    catalogue: &Catalogue,
+    origins: &[Origin],
+    display_path: &str,
+    lang: &str,
+) -> Analysis {
+    let ReadOutcome {
+        container,
+        index,
+        scan,
+        issues,
+        damaged,
+        ..
+    } = outcome;
+    let year = index
+        .manifest
+        .as_ref()
+        .and_then(|m| m.collected_at.as_deref())
+        .and_then(crate::time::year_of);
+    let inputs = Inputs {
+        index: &index,
+        scan: &scan,
+        catalogue,
+        line_origins: origins,
+        year,
+    };
+
+    // Which rules can run at all.
+    let mut not_checked = Vec::new();
+    let runnable: Vec<bool> = catalogue
+        .rules
+        .iter()
+        .map(|r| match missing_inputs(r, &index) {
+            Some(reason) => {
+                not_checked.push(NotChecked {
+                    rule: r.spec.id.clone(),
+                    reason,
+                });
+                false
+            }
+            None => true,
+        })
+        .collect();
+
+    let text_hits = matchers::all_hits(&inputs);
+    let mut per_rule: Vec<Vec<Hit>> = text_hits
+        .into_par_iter()
+        .enumerate()
+        .map(|(i, hits)| {
+            if !runnable[i] {
+                return Vec::new();
+            }
+            match catalogue.rules[i].check {
+                Some(check) => check(&inputs, i, hits),
+                None => hits,
+            }
+        })
+        .collect();
+
+    apply_supersedes(catalogue, &mut per_rule);
+
+    let mut findings: Vec<Finding> = per_rule
+        .into_par_iter()
+        .enumerate()
+        .flat_map_iter(|(i, hits)| build_findings(&inputs, &catalogue.rules[i], hits, lang))
+        .collect();
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.rule.cmp(&b.rule))
+            .then_with(|| a.objects.cmp(&b.objects))
+    });
+
+    let manifest = index.manifest.as_ref();
+    let cluster = manifest.and_then(|m| m.cluster.clone()).unwrap_or_default();
+    let bundle = BundleFacts {
+        path: display_path.to_string(),
+        format: manifest
+            .and_then(|m| m.format.clone())
+            .or_else(|| match index.layout {
+                Some(Layout::ClusterInfoDump) => Some("kubectl-cluster-info-dump".into()),
+                _ => None,
+            }),
+        collected_at: manifest.and_then(|m| m.collected_at.clone()),
+        cluster: ClusterFacts {
+            context: cluster.context,
+            server: cluster.server,
+            version: index.kubernetes_version(),
+        },
+        collector: manifest.and_then(|m| m.collector.as_ref()).map(|c| {
+            format!(
+                "{} {}",
+                c.name.as_deref().unwrap_or("?"),
+                c.version.as_deref().unwrap_or("?")
+            )
+        }),
+        container: Some(format!("{container:?}").to_ascii_lowercase()),
+    };
+    let mut errors: Vec<ReadIssue> = issues;
+    if let Some(f) = &bundle.format {
+        if f.starts_with("aksbundle/") && f != "aksbundle/v1" {
+            errors.push(ReadIssue { file: "manifest.json".into(), message: format!("format {f} is newer than this analyzer knows (aksbundle/v1); read what it understands") });
+        }
+    }
+    let report = Report {
+        schema: REPORT_SCHEMA.into(),
+        bundle,
+        findings,
+        not_checked,
+        errors,
+        collection_errors: manifest.map(|m| m.errors.clone()).unwrap_or_default(),
+        node_ip_usage: node_ip_usage(&index),
+        warning_events: warning_events(&inputs),
+        lang: lang.to_string(),
+    };
+    Analysis {
+        report,
+        damaged,
+        lines_scanned: scan.lines,
+        bytes_scanned: scan.bytes,
+    }
+}
+
+fn missing_inputs(rule: &Rule, index: &Index) -> Option<String> {
+    let missing: Vec<Input> = rule
+        .spec
+        .requires
+        .iter()
+        .copied()
+        .filter(|i| !index.has(*i))
+        .collect();
+    if !missing.is_empty() {
+        let what: Vec<&str> = missing.iter().map(|i| i.describe()).collect();
+        return Some(format!("no {} in the bundle", what.join(", ")));
+    }
+    if rule.check.is_none() && !rule.matchers.is_empty() {
+        let sources: BTreeSet<Input> = rule
+            .matchers
+            .iter()
+            .map(|m| m.spec.source.input())
+            .collect();
+        if !sources.iter().any(|i| index.has(*i)) {
+            let what: Vec<&str> = sources.iter().map(|i| i.describe()).collect();
+            return Some(format!("none of {} in the bundle", what.join(", ")));
+        }
+    }
+    None
+}
+
+fn apply_supersedes(catalogue: &Catalogue, per_rule: &mut [Vec<Hit>]) {
+    let key = |h: &Hit| h.object.clone().unwrap_or_else(|| "(cluster)".into());
+    let ids: HashMap<&str, usize> = catalogue
+        .rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.spec.id.as_str(), i))
+        .collect();
+    let mut drops: Vec<(usize, BTreeSet<String>)> = Vec::new();
+    for (i, rule) in catalogue.rules.iter().enumerate() {
+        if per_rule[i].is_empty() {
+            continue;
+        }
+        let objects: BTreeSet<String> = per_rule[i].iter().map(key).collect();
+        for s in &rule.spec.supersedes {
+            if let Some(&j) = ids.get(s.as_str()) {
+                drops.push((j, objects.clone()));
+            }
+        }
+    }
+    for (j, objects) in drops {
+        per_rule[j].retain(|h| !objects.contains(&key(h)));
+    }
+}
+
+/// Shortens text for an excerpt.
+pub fn cut(s: &str) -> String {
+    const MAX: usize = 600;
+    if s.len() <= MAX {
+        return s.to_string();
+    }
+    let mut end = MAX;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &s[..end])
+}
+
+fn group_key(rule: &Rule, h: &Hit) -> Vec<String> {
+    rule.spec
+        .group_by
+        .iter()
+        .map(|k| h.facts.get(k).cloned().unwrap_or_default())
+        .collect()
+}
+
+fn build_findings(inputs: &Inputs, rule: &Rule, hits: Vec<Hit>, lang: &str) -> Vec<Finding> {
+    let mut groups: Vec<(Vec<String>, Vec<Hit>)> = Vec::new();
+    for h in hits {
+        let k = group_key(rule, &h);
+        match groups.iter_mut().find(|(gk, _)| *gk == k) {
+            Some((_, v)) => v.push(h),
+            None => groups.push((k, vec![h])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(_, hits)| finding_of(inputs, rule, hits, lang))
+        .collect()
+}
+
+const MAX_SIGNAL_EVIDENCE: usize = 20;
+
+fn finding_of(inputs: &Inputs, rule: &Rule, hits: Vec<Hit>, lang: &str) -> Finding {
+    let mut objects = BTreeSet::new();
+    let mut nodes = BTreeSet::new();
+    let mut facts: BTreeMap<String, String> = BTreeMap::new();
+    let mut values: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut evidence: Vec<Evidence> = Vec::new();
+    let mut table: Option<Table> = None;
+    for h in &hits {
+        if let Some(o) = &h.object {
+            objects.insert(o.clone());
+        }
+        if let Some(n) = &h.node {
+            nodes.insert(n.clone());
+        }
+        for (k, v) in &h.facts {
+            if !v.is_empty() {
+                facts.entry(k.clone()).or_insert_with(|| v.clone());
+                values.entry(k.clone()).or_default().insert(v.clone());
+            }
+        }
+        for e in &h.evidence {
+            match evidence
+                .iter_mut()
+                .find(|x| x.file == e.file && x.line == e.line && x.excerpt == e.excerpt)
+            {
+                Some(x) => {
+                    x.count += e.count;
+                    x.first_seen = min_opt(x.first_seen.take(), e.first_seen.clone());
+                    x.last_seen = max_opt(x.last_seen.take(), e.last_seen.clone());
+                }
+                None => evidence.push(e.clone()),
+            }
+        }
+        if let Some(t) = &h.table {
+            match &mut table {
+                Some(acc) if acc.columns == t.columns => {
+                    for row in &t.rows {
+                        if !acc.rows.contains(row) {
+                            acc.rows.push(row.clone());
+                        }
+                    }
+                }
+                Some(_) => {}
+                None => table = Some(t.clone()),
+            }
+        }
+    }
+    let count: u64 = evidence.iter().map(|e| e.count).sum();
+    let first_seen = evidence.iter().filter_map(|e| e.first_seen.clone()).min();
+    let last_seen = evidence.iter().filter_map(|e| e.last_seen.clone()).max();
+    // Most frequent first, then by time, so the top of the list is the heart of it.
+    evidence.sort_by(|a, b| {
+        b.count
+            .cmp(&a.count)
+            .then_with(|| a.first_seen.cmp(&b.first_seen))
+            .then_with(|| a.file.cmp(&b.file))
+    });
+    let extra = evidence.len().saturating_sub(MAX_SIGNAL_EVIDENCE);
+    evidence.truncate(MAX_SIGNAL_EVIDENCE);
+    if extra > 0 {
+        facts.insert("evidence_omitted".into(), extra.to_string());
+    }
+    if let Some(spec) = &rule.spec.context_logs {
+        evidence.extend(context_lines(
+            inputs,
+            rule,
+            spec,
+            &nodes,
+            last_seen.as_deref(),
+        ));
+    }
+
+    let objects: Vec<String> = objects.into_iter().collect();
+    let nodes: Vec<String> = nodes.into_iter().collect();
+    let cluster = inputs
+        .index
+        .manifest
+        .as_ref()
+        .and_then(|m| m.cluster.clone())
+        .unwrap_or_default();
+    let pods: Vec<String> = objects
+        .iter()
+        .filter_map(|o| o.split_once("/pod/").map(|(_, n)| n.to_string()))
+        .collect();
+    let ctx = json!({
+        "facts": facts,
+        "values": values,
+        "objects": objects,
+        "nodes": nodes,
+        "pods": pods,
+        "count": count,
+        "first_seen": first_seen,
+        "last_seen": last_seen,
+        "cluster": {"context": cluster.context, "server": cluster.server, "version": inputs.index.kubernetes_version()},
+    });
+    let mut ctx_map = ctx.as_object().cloned().unwrap_or_default();
+    // Facts are also top-level names, so templates read `{{ pod }}` rather than `{{ facts.pod }}`.
+    for (k, v) in &facts {
+        ctx_map.entry(k.clone()).or_insert_with(|| json!(v));
+    }
+    let ctx = serde_json::Value::Object(ctx_map);
+    let render = |t: &str| crate::render::render_text(t, &ctx);
+    let mut steps = Vec::new();
+    for s in &rule.spec.remediation {
+        if let Some(w) = &s.when {
+            if !crate::render::eval_bool(w, &ctx) {
+                continue;
+            }
+        }
+        steps.push(Step {
+            text: render(s.text.get(lang)),
+            commands: s
+                .commands
+                .iter()
+                .map(|c| render(c))
+                .filter(|c| !c.trim().is_empty())
+                .collect(),
+        });
+    }
+    let remediation = steps
+        .iter()
+        .map(|s| {
+            let mut line = s.text.clone();
+            for c in &s.commands {
+                line.push('\n');
+                line.push_str(c);
+            }
+            line
+        })
+        .collect();
+    Finding {
+        rule: rule.spec.id.clone(),
+        severity: rule.spec.severity,
+        title: render(rule.spec.title.get(lang)),
+        summary: render(rule.spec.summary.get(lang)),
+        objects,
+        evidence,
+        remediation,
+        references: rule.spec.references.clone(),
+        nodes,
+        explanation: render(rule.spec.explanation.get(lang)),
+        steps,
+        table,
+        facts,
+        count,
+        first_seen,
+        last_seen,
+    }
+}
+
+fn min_opt(a: Option<String>, b: Option<String>) -> Option<String> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+fn max_opt(a: Option<String>, b: Option<String>) -> Option<String> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Error-level lines of related pods (by label, or name when the pod object is absent)
+/// on the finding's nodes, nearest in time to the finding first.
+fn context_lines(
+    inputs: &Inputs,
+    rule: &Rule,
+    spec: &crate::rules::spec::ContextLogs,
+    nodes: &BTreeSet<String>,
+    near: Option<&str>,
+) -> Vec<Evidence> {
+    let mut picked: Vec<(i64, Evidence)> = Vec::new();
+    for c in &inputs.scan.context {
+        let (Some(ns), Some(pod)) = (&c.file.namespace, &c.file.pod) else {
+            continue;
+        };
+        let related = match inputs.index.pod(ns, pod) {
+            Some(p) => {
+                let same_node = nodes.is_empty()
+                    || p.spec.node_name.as_ref().is_some_and(|n| nodes.contains(n));
+                same_node
+                    && (spec.labels.iter().any(|l| p.matches_labels(l))
+                        || rule.context_name.as_ref().is_some_and(|r| r.is_match(pod)))
+            }
+            None => rule.context_name.as_ref().is_some_and(|r| r.is_match(pod)),
+        };
+        if !related {
+            continue;
+        }
+        let ts = c.ts.as_deref().map(|t| inputs.time(t));
+        let dist = match (near, ts.as_deref()) {
+            (Some(a), Some(b)) => crate::time::distance(a, b).unwrap_or(i64::MAX / 2),
+            _ => i64::MAX / 2,
+        };
+        picked.push((
+            dist,
+            Evidence {
+                file: c.file.file.clone(),
+                line: Some(c.line),
+                excerpt: c.text.clone(),
+                count: 1,
+                first_seen: ts.clone(),
+                last_seen: ts,
+                object: Some(format!("{ns}/pod/{pod}")),
+                role: "context".into(),
+            },
+        ));
+    }
+    picked.sort_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then_with(|| a.1.file.cmp(&b.1.file))
+            .then_with(|| a.1.line.cmp(&b.1.line))
+    });
+    picked.into_iter().take(spec.max).map(|(_, e)| e).collect()
+}
+
+fn node_ip_usage(index: &Index) -> Vec<NodeIpUsage> {
+    let mut names: BTreeSet<String> = index.ipam.keys().cloned().collect();
+    if let Some(nnc) = &index.nnc {
+        names.extend(nnc.iter().map(|n| n.metadata.name.clone()));
+    }
+    names
+        .into_iter()
+        .map(|node| {
+            let running = index
+                .pods()
+                .filter(|p| {
+                    p.spec.node_name.as_deref() == Some(node.as_str())
+                        && p.is_running()
+                        && !p.spec.host_network
+                })
+                .count() as i64;
+            let nnc = index
+                .nnc
+                .as_ref()
+                .and_then(|l| l.iter().find(|n| n.metadata.name == node));
+            NodeIpUsage {
+                ipam_allocated: index
+                    .ipam
+                    .get(&node)
+                    .map(|c| c.stores.iter().map(|s| s.ip_files).sum()),
+                running_pods: running,
+                nnc_requested: nnc.map(|n| n.requested()),
+                nnc_allocated: nnc.map(|n| n.allocated()),
+                node,
+            }
+        })
+        .collect()
+}
+
+fn warning_events(inputs: &Inputs) -> Vec<TimelineEvent> {
+    let mut out: Vec<TimelineEvent> = inputs
+        .index
+        .events()
+        .filter(|(_, e)| e.type_.as_deref() == Some("Warning"))
+        .filter_map(|(ns, e)| {
+            Some(TimelineEvent {
+                time: inputs.time(e.last_seen()?),
+                object: e.object_ref(ns),
+                reason: e.reason.clone().unwrap_or_default(),
+                message: cut(e.message.as_deref().unwrap_or("")),
+                count: e.occurrences(),
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| a.time.cmp(&b.time).then_with(|| a.object.cmp(&b.object)));
+    out.truncate(500);
+    out
+}

@@ -1,0 +1,55 @@
+//! Collection errors the collector recorded in `manifest.json` (kubectl's own stderr).
+
+use std::collections::BTreeMap;
+
+use crate::engine::{Hit, Inputs};
+use crate::finding::Evidence;
+use crate::rules::spec::Source;
+
+use super::SourceSet;
+
+/// Hits of manifest-error matchers, as `(rule index, hit)`.
+pub fn hits(ctx: &Inputs) -> Vec<(usize, Hit)> {
+    let set = SourceSet::new(ctx.catalogue, Source::ManifestError);
+    let mut out = Vec::new();
+    let Some(manifest) = &ctx.index.manifest else {
+        return out;
+    };
+    if set.is_empty() {
+        return out;
+    }
+    for err in &manifest.errors {
+        let stderr = err.stderr.as_deref().unwrap_or("");
+        for (o, _m, caps) in set.matches(ctx.catalogue, stderr) {
+            let mut facts: BTreeMap<String, String> = caps;
+            if let Some(s) = &err.step {
+                facts.insert("step".into(), s.clone());
+            }
+            if let Some(c) = &err.command {
+                facts.insert("command".into(), c.clone());
+            }
+            facts.insert("message".into(), stderr.trim().to_string());
+            let step = err.step.as_deref().unwrap_or("collection");
+            out.push((
+                o.rule,
+                Hit {
+                    object: None,
+                    node: None,
+                    facts,
+                    evidence: vec![Evidence {
+                        file: "manifest.json".into(),
+                        line: None,
+                        excerpt: crate::engine::cut(&format!("{step}: {}", stderr.trim())),
+                        count: 1,
+                        first_seen: err.at.as_deref().map(|t| ctx.time(t)),
+                        last_seen: err.at.as_deref().map(|t| ctx.time(t)),
+                        object: None,
+                        role: "signal".into(),
+                    }],
+                    table: None,
+                },
+            ));
+        }
+    }
+    out
+}

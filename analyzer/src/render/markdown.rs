@@ -1,0 +1,184 @@
+//! The Markdown report, for pasting into a ticket: it reads well on GitHub and in Azure
+//! DevOps. Bundle text lands only in code spans, fences and escaped table cells.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use minijinja::{Environment, Value};
+
+use crate::finding::Report;
+
+const TEMPLATE: &str = include_str!("../../templates/report.md.j2");
+const LABELS: &str = include_str!("../../templates/labels.yaml");
+
+type Labels = BTreeMap<String, BTreeMap<String, String>>;
+
+/// Report labels (headings) in every language.
+pub fn labels() -> &'static Labels {
+    static L: OnceLock<Labels> = OnceLock::new();
+    L.get_or_init(|| serde_yaml::from_str(LABELS).expect("labels.yaml is valid"))
+}
+
+/// The labels of one language, English where a translation is missing.
+pub fn labels_for(lang: &str) -> BTreeMap<String, String> {
+    labels()
+        .iter()
+        .map(|(k, v)| {
+            let text = v
+                .get(lang)
+                .or_else(|| v.get("en"))
+                .cloned()
+                .unwrap_or_default();
+            (k.clone(), text)
+        })
+        .collect()
+}
+
+/// A table cell: one line, pipes escaped.
+fn cell(v: String) -> String {
+    let one: String = v.replace(['\r', '\n'], " ");
+    let one = one.replace('|', "\\|").replace('<', "&lt;");
+    if one.chars().count() > 300 {
+        let cut: String = one.chars().take(300).collect();
+        format!("{cut}…")
+    } else {
+        one
+    }
+}
+
+fn list_cell(v: Vec<String>) -> String {
+    if v.is_empty() {
+        return "–".into();
+    }
+    let shown: Vec<String> = v
+        .iter()
+        .take(3)
+        .map(|s| format!("`{}`", s.replace('`', "'").replace('|', "\\|")))
+        .collect();
+    let more = v.len().saturating_sub(3);
+    if more > 0 {
+        format!("{} +{more}", shown.join(", "))
+    } else {
+        shown.join(", ")
+    }
+}
+
+fn code(v: String) -> String {
+    let longest = longest_run(&v, '`');
+    let ticks = "`".repeat(longest + 1);
+    if longest > 0 {
+        format!("{ticks} {v} {ticks}")
+    } else {
+        format!("{ticks}{v}{ticks}")
+    }
+}
+
+fn longest_run(s: &str, ch: char) -> usize {
+    let (mut best, mut cur) = (0, 0);
+    for c in s.chars() {
+        if c == ch {
+            cur += 1;
+            best = best.max(cur);
+        } else {
+            cur = 0;
+        }
+    }
+    best
+}
+
+/// A fenced block, indented, with a fence longer than any backtick run inside.
+fn fence(v: String, indent: Option<String>, lang: Option<String>) -> String {
+    let indent = indent.unwrap_or_default();
+    let ticks = "`".repeat(longest_run(&v, '`').max(2) + 1);
+    let mut out = format!("{indent}{ticks}{}\n", lang.unwrap_or_else(|| "text".into()));
+    for line in v.lines() {
+        out.push_str(&indent);
+        out.push_str(line);
+        out.push('\n');
+    }
+    out.push_str(&indent);
+    out.push_str(&ticks);
+    out
+}
+
+fn env() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
+    env.set_trim_blocks(true);
+    env.add_filter("cell", cell);
+    env.add_filter("list_cell", list_cell);
+    env.add_filter("code", code);
+    env.add_filter("fence", fence);
+    env.add_template("report.md", TEMPLATE)
+        .expect("report template compiles");
+    env
+}
+
+/// Renders the Markdown report.
+pub fn render(report: &Report) -> String {
+    let env = env();
+    let labels = labels_for(&report.lang);
+    let sev_labels = labels.clone();
+    let mut env = env;
+    env.add_filter("sev", move |s: String| {
+        let icon = match s.as_str() {
+            "critical" => "🔴",
+            "warning" => "🟠",
+            _ => "🔵",
+        };
+        format!("{icon} {}", sev_labels.get(&s).cloned().unwrap_or(s))
+    });
+    let tmpl = env.get_template("report.md").expect("added above");
+    let mut ctx = serde_json::to_value(report).expect("report serializes");
+    ctx["L"] = serde_json::to_value(&labels).expect("labels serialize");
+    let out = tmpl
+        .render(Value::from_serialize(&ctx))
+        .unwrap_or_else(|e| format!("report rendering failed: {e}\n"));
+    tidy(&out)
+}
+
+/// Collapses the blank lines template control flow leaves behind.
+fn tidy(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut blank = 0;
+    for line in s.lines() {
+        let line = line.trim_end();
+        if line.is_empty() {
+            blank += 1;
+            if blank > 1 {
+                continue;
+            }
+        } else {
+            blank = 0;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out.trim_start().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_and_fences_contain_hostile_text() {
+        assert_eq!(cell("a|b\nc".into()), "a\\|b c");
+        let f = fence("x ``` y".into(), Some("  ".into()), None);
+        assert!(f.starts_with("  ````text\n"));
+        assert!(f.ends_with("  ````"));
+        assert_eq!(code("a`b".into()), "`` a`b ``");
+    }
+
+    #[test]
+    fn every_label_has_all_languages() {
+        for (k, v) in labels() {
+            for lang in ["en", "ja", "ko"] {
+                assert!(
+                    v.get(lang).is_some_and(|t| !t.is_empty()),
+                    "label {k} lacks {lang}"
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,341 @@
+//! The diagnosis catalogue: rule files compiled into the binary at build time, plus a
+//! user's own rules (`--rules DIR`) in the same format. Loading compiles every regex and
+//! template and reports every broken file at once, each with its path.
+
+pub mod spec;
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use crate::checks::{self, CheckFn};
+use spec::{MatcherSpec, RuleSpec, Source};
+
+/// A rule file compiled into the binary.
+#[derive(Debug)]
+pub struct EmbeddedRule {
+    /// Folder relative to `rules/`, e.g. `acr/image-pull-unauthorized`.
+    pub dir: &'static str,
+    pub yaml: &'static str,
+    pub readme: &'static str,
+}
+
+include!(concat!(env!("OUT_DIR"), "/catalogue.rs"));
+
+/// A matcher with its regexes compiled.
+#[derive(Debug, Clone)]
+pub struct CompiledMatcher {
+    pub spec: MatcherSpec,
+    pub patterns: Vec<regex::Regex>,
+    pub require: Vec<regex::Regex>,
+    pub exclude: Vec<regex::Regex>,
+    pub pod_name: Option<regex::Regex>,
+}
+
+/// A loaded rule.
+#[derive(Clone)]
+pub struct Rule {
+    pub spec: RuleSpec,
+    /// Where it came from: `rules/<area>/<id>` for the catalogue, a path for user rules.
+    pub origin: String,
+    /// The area folder (`keyvault`, `acr` ...), or `user`.
+    pub area: String,
+    pub readme: String,
+    pub matchers: Vec<CompiledMatcher>,
+    pub check: Option<CheckFn>,
+    pub context_name: Option<regex::Regex>,
+}
+
+impl std::fmt::Debug for Rule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Rule")
+            .field("id", &self.spec.id)
+            .field("origin", &self.origin)
+            .finish()
+    }
+}
+
+/// A rule file that could not be loaded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{path}: {message}")]
+pub struct RuleError {
+    /// The rule file.
+    pub path: String,
+    pub message: String,
+}
+
+/// Every loaded rule, in ID order.
+#[derive(Debug, Clone, Default)]
+pub struct Catalogue {
+    pub rules: Vec<Rule>,
+}
+
+impl Catalogue {
+    /// The built-in catalogue. Errors here are bugs caught by the meta-tests.
+    pub fn builtin() -> (Catalogue, Vec<RuleError>) {
+        let mut errors = Vec::new();
+        let mut rules = Vec::new();
+        for e in EMBEDDED {
+            let origin = format!("rules/{}", e.dir);
+            let area = e.dir.split('/').next().unwrap_or("").to_string();
+            match compile(e.yaml, &origin, &area, e.readme) {
+                Ok(r) => rules.push(r),
+                Err(errs) => errors.extend(errs),
+            }
+        }
+        let mut cat = Catalogue { rules };
+        cat.finish(&mut errors);
+        (cat, errors)
+    }
+
+    /// Adds the rules found under `dir` (every `rule.yaml`, recursively).
+    pub fn add_dir(&mut self, dir: &Path) -> Vec<RuleError> {
+        let mut errors = Vec::new();
+        let mut files = Vec::new();
+        find_rule_files(dir, &mut files, 0);
+        if files.is_empty() {
+            errors.push(RuleError {
+                path: dir.display().to_string(),
+                message: "no rule.yaml found".into(),
+            });
+        }
+        files.sort();
+        for f in files {
+            let path = f.display().to_string();
+            let yaml = match std::fs::read_to_string(&f) {
+                Ok(y) => y,
+                Err(e) => {
+                    errors.push(RuleError {
+                        path,
+                        message: e.to_string(),
+                    });
+                    continue;
+                }
+            };
+            let readme = f
+                .parent()
+                .map(|p| p.join("README.md"))
+                .and_then(|p| std::fs::read_to_string(p).ok())
+                .unwrap_or_default();
+            match compile(&yaml, &path, "user", &readme) {
+                Ok(r) => {
+                    let folder = f
+                        .parent()
+                        .and_then(|p| p.file_name())
+                        .map(|n| n.to_string_lossy().into_owned());
+                    if folder.as_deref() != Some(r.spec.id.as_str()) {
+                        errors.push(RuleError {
+                            path: path.clone(),
+                            message: format!("id '{}' differs from its folder name", r.spec.id),
+                        });
+                    }
+                    if let Some(pos) = self.rules.iter().position(|x| x.spec.id == r.spec.id) {
+                        errors.push(RuleError {
+                            path: path.clone(),
+                            message: format!(
+                                "id '{}' is already defined by {}; this file replaces it",
+                                r.spec.id, self.rules[pos].origin
+                            ),
+                        });
+                        self.rules.remove(pos);
+                    }
+                    self.rules.push(r);
+                }
+                Err(errs) => errors.extend(errs),
+            }
+        }
+        self.finish(&mut errors);
+        errors
+    }
+
+    fn finish(&mut self, errors: &mut Vec<RuleError>) {
+        self.rules.sort_by(|a, b| a.spec.id.cmp(&b.spec.id));
+        let mut seen = HashSet::new();
+        for r in &self.rules {
+            if !seen.insert(r.spec.id.clone()) {
+                errors.push(RuleError {
+                    path: r.origin.clone(),
+                    message: format!("duplicate rule id '{}'", r.spec.id),
+                });
+            }
+        }
+        let ids: HashSet<&str> = self.rules.iter().map(|r| r.spec.id.as_str()).collect();
+        for r in &self.rules {
+            for s in &r.spec.supersedes {
+                if !ids.contains(s.as_str()) {
+                    errors.push(RuleError {
+                        path: r.origin.clone(),
+                        message: format!("supersedes unknown rule '{s}'"),
+                    });
+                }
+            }
+        }
+    }
+
+    /// A rule by ID.
+    pub fn get(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.spec.id == id)
+    }
+}
+
+fn find_rule_files(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) {
+    if depth > 8 {
+        return;
+    }
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let p = e.path();
+        let Ok(ft) = e.file_type() else { continue };
+        if ft.is_dir() && p.file_name().is_some_and(|n| n != "cases") {
+            find_rule_files(&p, out, depth + 1);
+        } else if ft.is_file() && p.file_name().is_some_and(|n| n == "rule.yaml") {
+            out.push(p);
+        }
+    }
+}
+
+/// Compiles one rule file; every problem in it is returned.
+pub fn compile(yaml: &str, origin: &str, area: &str, readme: &str) -> Result<Rule, Vec<RuleError>> {
+    let err = |message: String| RuleError {
+        path: origin.to_string(),
+        message,
+    };
+    let spec: RuleSpec =
+        serde_yaml::from_str(yaml).map_err(|e| vec![err(format!("invalid rule file: {e}"))])?;
+    let mut errors = Vec::new();
+    if spec.id.is_empty()
+        || !spec
+            .id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    {
+        errors.push(err(format!(
+            "id '{}' must be lower-case letters, digits and '-'",
+            spec.id
+        )));
+    }
+    if spec.matchers.is_empty() && spec.check.is_none() {
+        errors.push(err("a rule needs `match`, `check`, or both".into()));
+    }
+    let check = match &spec.check {
+        Some(name) => match checks::lookup(name) {
+            Some(f) => Some(f),
+            None => {
+                errors.push(err(format!(
+                    "unknown check '{name}' (known: {})",
+                    checks::names().join(", ")
+                )));
+                None
+            }
+        },
+        None => None,
+    };
+    let re = |p: &str, errors: &mut Vec<RuleError>| match regex::RegexBuilder::new(p)
+        .size_limit(16 << 20)
+        .build()
+    {
+        Ok(r) => Some(r),
+        Err(e) => {
+            errors.push(err(format!("bad regex {p:?}: {e}")));
+            None
+        }
+    };
+    let mut matchers = Vec::new();
+    for m in &spec.matchers {
+        if m.patterns.is_empty() {
+            errors.push(err(
+                "a matcher needs at least one pattern (use \"\" to accept any text)".into(),
+            ));
+        }
+        if m.source == Source::Log || m.source == Source::Attachment {
+            // Line patterns are matched per line; a pattern spanning lines could never match.
+            for p in &m.patterns {
+                if p.contains("\\n") {
+                    errors.push(err(format!("line pattern {p:?} cannot contain \\n")));
+                }
+            }
+        }
+        let patterns = m
+            .patterns
+            .iter()
+            .filter_map(|p| re(p, &mut errors))
+            .collect();
+        let require = m
+            .require
+            .iter()
+            .filter_map(|p| re(p, &mut errors))
+            .collect();
+        let exclude = m
+            .exclude
+            .iter()
+            .filter_map(|p| re(p, &mut errors))
+            .collect();
+        let pod_name = m
+            .pods
+            .as_ref()
+            .and_then(|f| f.name.as_deref())
+            .and_then(|p| re(p, &mut errors));
+        matchers.push(CompiledMatcher {
+            spec: m.clone(),
+            patterns,
+            require,
+            exclude,
+            pod_name,
+        });
+    }
+    let context_name = spec
+        .context_logs
+        .as_ref()
+        .and_then(|c| c.name.as_deref())
+        .and_then(|p| re(p, &mut errors));
+    // Templates compile now, so a broken one is reported at load, not mid-report.
+    let env = crate::render::template_env();
+    let mut templates: Vec<(&str, String)> = Vec::new();
+    for (lang, t) in [
+        ("en", Some(&spec.summary.en)),
+        ("ja", spec.summary.ja.as_ref()),
+        ("ko", spec.summary.ko.as_ref()),
+    ] {
+        if let Some(t) = t {
+            templates.push(("summary", format!("{lang}: {t}")));
+        }
+    }
+    for step in &spec.remediation {
+        for c in &step.commands {
+            templates.push(("command", c.clone()));
+        }
+        for t in [
+            Some(&step.text.en),
+            step.text.ja.as_ref(),
+            step.text.ko.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            templates.push(("remediation text", t.clone()));
+        }
+        if let Some(w) = &step.when {
+            if let Err(e) = env.compile_expression(w) {
+                errors.push(err(format!("bad `when` expression {w:?}: {e}")));
+            }
+        }
+    }
+    for (what, t) in templates {
+        if let Err(e) = env.template_from_str(&t) {
+            errors.push(err(format!("bad {what} template {t:?}: {e}")));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(Rule {
+        spec,
+        origin: origin.to_string(),
+        area: area.to_string(),
+        readme: readme.to_string(),
+        matchers,
+        check,
+        context_name,
+    })
+}

@@ -1,0 +1,565 @@
+//! Scans text members (container logs, attachments) line by line as they stream: one
+//! reusable buffer, a line-length cap, and a `RegexSet` over whole blocks so that blocks
+//! without any signal cost one automaton pass. Matching lines are aggregated per pattern,
+//! file and captured values, so a line repeated a million times costs one entry.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::Read;
+
+use memchr::memchr_iter;
+use regex::bytes::{Regex, RegexSet, RegexSetBuilder};
+
+/// Where a text line came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TextSource {
+    /// A container log.
+    Log,
+    /// A file the user attached.
+    Attachment,
+}
+
+/// One line pattern of the plan, compiled.
+#[derive(Debug, Clone)]
+pub struct LinePattern {
+    /// Which sources the pattern applies to.
+    pub sources: Vec<TextSource>,
+    /// The pattern with its named captures.
+    pub regex: Regex,
+    /// Patterns that must all match the same line too.
+    pub require: Vec<Regex>,
+    /// Patterns none of which may match the line.
+    pub exclude: Vec<Regex>,
+}
+
+/// Every line pattern of every rule, compiled once before the pass.
+#[derive(Debug, Clone)]
+pub struct ScanPlan {
+    patterns: Vec<LinePattern>,
+    set: RegexSet,
+    /// Pod names whose error-level lines are kept as context (provider, driver, NMI).
+    context_pods: Regex,
+}
+
+/// Error-level lines kept per context file.
+const CONTEXT_LINES_PER_FILE: usize = 24;
+/// Distinct aggregated entries kept per pattern and file.
+const HITS_PER_PATTERN_FILE: usize = 32;
+/// Bytes of a line kept as an excerpt.
+const EXCERPT_BYTES: usize = 600;
+
+impl ScanPlan {
+    /// Compiles the plan. `patterns` keep their order: a hit's `pattern` is its index.
+    pub fn new(patterns: Vec<LinePattern>) -> Result<ScanPlan, regex::Error> {
+        let set = RegexSetBuilder::new(patterns.iter().map(|p| p.regex.as_str()))
+            .multi_line(true)
+            .size_limit(64 << 20)
+            .dfa_size_limit(64 << 20)
+            .build()?;
+        Ok(ScanPlan {
+            patterns,
+            set,
+            context_pods: Regex::new(
+                r"secrets-store|provider-azure|csi-driver|(^|-)nmi-|azure-cns|sc-|extension",
+            )
+            .expect("static regex"),
+        })
+    }
+
+    /// A plan with no patterns (reading alone).
+    pub fn empty() -> ScanPlan {
+        ScanPlan::new(Vec::new()).expect("empty set compiles")
+    }
+
+    /// The compiled patterns.
+    pub fn patterns(&self) -> &[LinePattern] {
+        &self.patterns
+    }
+}
+
+/// The file a line belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TextFile {
+    /// Path relative to the bundle root.
+    pub file: String,
+    pub source: TextSource,
+    pub namespace: Option<String>,
+    pub pod: Option<String>,
+    pub container: Option<String>,
+    pub previous: bool,
+}
+
+/// Matching lines of one pattern in one file, with the same captured values.
+#[derive(Debug, Clone)]
+pub struct LineHit {
+    /// Index of the pattern in the plan.
+    pub pattern: usize,
+    pub file: TextFile,
+    /// Line number (1-based) of the first occurrence.
+    pub line: u64,
+    /// The first occurrence, timestamp prefix removed, cut to a few hundred bytes.
+    pub excerpt: String,
+    pub captures: BTreeMap<String, String>,
+    pub count: u64,
+    /// Raw timestamps (RFC 3339 or klog's `MMDD hh:mm:ss`), see `time::normalize`.
+    pub first_seen: Option<String>,
+    pub last_seen: Option<String>,
+}
+
+/// An error-level line of a provider/driver/NMI pod, kept for correlation.
+#[derive(Debug, Clone)]
+pub struct ContextLine {
+    pub file: TextFile,
+    pub line: u64,
+    pub text: String,
+    pub ts: Option<String>,
+}
+
+/// What the scan found in the whole bundle.
+#[derive(Debug, Default)]
+pub struct ScanResults {
+    pub hits: Vec<LineHit>,
+    pub context: Vec<ContextLine>,
+    /// Lines scanned, for the performance figures.
+    pub lines: u64,
+    pub bytes: u64,
+}
+
+/// Scans text members with one reusable buffer.
+pub struct Scanner<'p> {
+    plan: &'p ScanPlan,
+    max_line: usize,
+    buf: Vec<u8>,
+    results: ScanResults,
+}
+
+struct FileState {
+    file: TextFile,
+    dump_logs: bool,
+    context: bool,
+    line_no: u64,
+    hits: HashMap<(usize, Vec<(String, String)>), LineHit>,
+    per_pattern: HashMap<usize, usize>,
+    ctx: std::collections::VecDeque<ContextLine>,
+}
+
+impl<'p> Scanner<'p> {
+    /// A scanner for `plan`, matching at most `max_line` bytes of each line.
+    pub fn new(plan: &'p ScanPlan, max_line: usize) -> Scanner<'p> {
+        let max_line = max_line.max(256);
+        Scanner {
+            plan,
+            max_line,
+            buf: vec![0; (256 << 10).max(max_line + 1)],
+            results: ScanResults::default(),
+        }
+    }
+
+    /// Scans one text member to its end. `dump_logs` marks a cluster-info dump
+    /// `logs.txt`, whose START/END markers switch the current container.
+    pub fn scan(
+        &mut self,
+        file: TextFile,
+        dump_logs: bool,
+        reader: &mut dyn Read,
+    ) -> std::io::Result<()> {
+        let context = file
+            .pod
+            .as_deref()
+            .is_some_and(|p| self.plan.context_pods.is_match(p.as_bytes()));
+        let mut st = FileState {
+            file,
+            dump_logs,
+            context,
+            line_no: 0,
+            hits: HashMap::new(),
+            per_pattern: HashMap::new(),
+            ctx: Default::default(),
+        };
+        let result = self.scan_inner(&mut st, reader);
+        // Whatever was read before an error still counts.
+        let mut hits: Vec<LineHit> = st.hits.into_values().collect();
+        hits.sort_by_key(|h| (h.pattern, h.line));
+        self.results.hits.extend(hits);
+        self.results.context.extend(st.ctx);
+        result
+    }
+
+    fn scan_inner(&mut self, st: &mut FileState, reader: &mut dyn Read) -> std::io::Result<()> {
+        let mut filled = 0usize;
+        let mut skipping = false; // inside the tail of an over-long line
+        let mut eof = false;
+        let plan = self.plan;
+        while !eof {
+            // Fill the buffer.
+            while filled < self.buf.len() {
+                match reader.read(&mut self.buf[filled..]) {
+                    Ok(0) => {
+                        eof = true;
+                        break;
+                    }
+                    Ok(n) => {
+                        filled += n;
+                        self.results.bytes += n as u64;
+                        if filled >= 64 << 10 {
+                            break;
+                        }
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => {
+                        // Scan the complete lines we have, then report.
+                        let upto = memchr::memrchr(b'\n', &self.buf[..filled]).map(|i| i + 1);
+                        if let Some(end) = upto {
+                            let block = std::mem::take(&mut self.buf);
+                            let start = if skipping {
+                                skip_to_line_start(&block[..end])
+                            } else {
+                                0
+                            };
+                            self.block(st, plan, &block[start..end]);
+                            self.buf = block;
+                        }
+                        return Err(e);
+                    }
+                }
+            }
+            let block = std::mem::take(&mut self.buf);
+            let data = &block[..filled];
+            let mut start = 0;
+            if skipping {
+                match memchr::memchr(b'\n', data) {
+                    Some(i) => {
+                        start = i + 1;
+                        skipping = false;
+                    }
+                    None => {
+                        filled = 0;
+                        self.buf = block;
+                        continue;
+                    }
+                }
+            }
+            let end = match memchr::memrchr(b'\n', &data[start..]) {
+                _ if eof => filled,
+                Some(i) => start + i + 1,
+                None if filled - start >= self.max_line => {
+                    // One line longer than the cap: match its head, skip the rest.
+                    let head = &data[start..start + self.max_line];
+                    self.line(st, plan, head, false);
+                    skipping = true;
+                    filled = 0;
+                    self.buf = block;
+                    continue;
+                }
+                None => start, // need more bytes for this line
+            };
+            if end > start {
+                self.block(st, plan, &data[start..end]);
+            }
+            let rest = filled - end;
+            let mut block = block;
+            block.copy_within(end..filled, 0);
+            filled = rest;
+            // A partial line longer than the cap that did not fill the buffer yet
+            // is handled on the next round.
+            if filled >= self.max_line && memchr::memchr(b'\n', &block[..filled]).is_none() {
+                let head_len = self.max_line;
+                let head = block[..head_len].to_vec();
+                self.line(st, plan, &head, false);
+                skipping = true;
+                filled = 0;
+            }
+            self.buf = block;
+        }
+        Ok(())
+    }
+
+    /// A block of whole lines (ending with '\n', except at end of file).
+    fn block(&mut self, st: &mut FileState, plan: &ScanPlan, data: &[u8]) {
+        let line_by_line = st.dump_logs || st.context || plan.set.is_match(data);
+        if !line_by_line {
+            let n = memchr_iter(b'\n', data).count() as u64
+                + u64::from(!data.is_empty() && data[data.len() - 1] != b'\n');
+            st.line_no += n;
+            self.results.lines += n;
+            return;
+        }
+        let mut start = 0;
+        for nl in memchr_iter(b'\n', data) {
+            let line = &data[start..nl];
+            let line = &line[..line.len().min(self.max_line)];
+            self.line(st, plan, line, true);
+            start = nl + 1;
+        }
+        if start < data.len() {
+            let line = &data[start..];
+            let line = &line[..line.len().min(self.max_line)];
+            self.line(st, plan, line, true);
+        }
+    }
+
+    fn line(&mut self, st: &mut FileState, plan: &ScanPlan, raw: &[u8], _whole: bool) {
+        st.line_no += 1;
+        self.results.lines += 1;
+        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+        if st.dump_logs {
+            if let Some(marker) = crate::layout::dump_marker(raw) {
+                st.file.container = marker;
+                return;
+            }
+        }
+        let (ts, text) = split_timestamp(raw);
+        if st.context && is_error_level(text) {
+            if st.ctx.len() == CONTEXT_LINES_PER_FILE {
+                st.ctx.pop_front();
+            }
+            st.ctx.push_back(ContextLine {
+                file: st.file.clone(),
+                line: st.line_no,
+                text: excerpt(text),
+                ts: ts.clone().or_else(|| klog_time(text)),
+            });
+        }
+        if plan.patterns.is_empty() {
+            return;
+        }
+        let matches = plan.set.matches(text);
+        if !matches.matched_any() {
+            return;
+        }
+        for id in matches.iter() {
+            let p = &plan.patterns[id];
+            if !p.sources.contains(&st.file.source) {
+                continue;
+            }
+            if !p.require.iter().all(|r| r.is_match(text))
+                || p.exclude.iter().any(|r| r.is_match(text))
+            {
+                continue;
+            }
+            let Some(caps) = p.regex.captures(text) else {
+                continue;
+            };
+            let mut captured: Vec<(String, String)> = Vec::new();
+            for name in p.regex.capture_names().flatten() {
+                if let Some(m) = caps.name(name) {
+                    captured.push((
+                        name.to_string(),
+                        String::from_utf8_lossy(m.as_bytes()).into_owned(),
+                    ));
+                }
+            }
+            let stamp = ts.clone().or_else(|| klog_time(text));
+            let key = (id, captured);
+            if let Some(hit) = st.hits.get_mut(&key) {
+                hit.count += 1;
+                if stamp.is_some() {
+                    hit.last_seen = stamp;
+                }
+                continue;
+            }
+            let seen = st.per_pattern.entry(id).or_default();
+            if *seen >= HITS_PER_PATTERN_FILE {
+                // Too many distinct variants: fold into the first one.
+                if let Some(hit) = st.hits.values_mut().find(|h| h.pattern == id) {
+                    hit.count += 1;
+                }
+                continue;
+            }
+            *seen += 1;
+            let container_file = st.file.clone();
+            st.hits.insert(
+                key.clone(),
+                LineHit {
+                    pattern: id,
+                    file: container_file,
+                    line: st.line_no,
+                    excerpt: excerpt(text),
+                    captures: key.1.into_iter().collect(),
+                    count: 1,
+                    first_seen: stamp.clone(),
+                    last_seen: stamp,
+                },
+            );
+        }
+    }
+
+    /// Everything found so far.
+    pub fn finish(self) -> ScanResults {
+        self.results
+    }
+}
+
+fn skip_to_line_start(data: &[u8]) -> usize {
+    memchr::memchr(b'\n', data).map_or(data.len(), |i| i + 1)
+}
+
+/// Splits a `kubectl logs --timestamps` prefix (`2026-11-22T04:00:01.123456789Z `) off a line.
+pub fn split_timestamp(line: &[u8]) -> (Option<String>, &[u8]) {
+    if line.len() > 20
+        && line[4] == b'-'
+        && line[7] == b'-'
+        && line[10] == b'T'
+        && line[..4].iter().all(u8::is_ascii_digit)
+    {
+        if let Some(sp) = memchr::memchr(b' ', &line[..line.len().min(40)]) {
+            if let Ok(ts) = std::str::from_utf8(&line[..sp]) {
+                return (Some(ts.to_string()), &line[sp + 1..]);
+            }
+        }
+    }
+    (None, line)
+}
+
+/// A klog header's time (`E1122 04:00:01.123456`) as `MMDD hh:mm:ss.ffffff`.
+fn klog_time(text: &[u8]) -> Option<String> {
+    if text.len() > 21
+        && matches!(text[0], b'I' | b'W' | b'E' | b'F')
+        && text[1..5].iter().all(u8::is_ascii_digit)
+        && text[5] == b' '
+        && text[8] == b':'
+    {
+        let end = memchr::memchr(b' ', &text[6..]).map_or(text.len(), |i| 6 + i);
+        return std::str::from_utf8(&text[1..end]).ok().map(str::to_string);
+    }
+    None
+}
+
+/// klog `E`/`F` lines, logfmt `level=error` and JSON `"level":"error"`.
+fn is_error_level(text: &[u8]) -> bool {
+    if text.len() > 5 && matches!(text[0], b'E' | b'F') && text[1..5].iter().all(u8::is_ascii_digit)
+    {
+        return true;
+    }
+    let head = &text[..text.len().min(200)];
+    memchr::memmem::find(head, b"level=error").is_some()
+        || memchr::memmem::find(head, b"\"level\":\"error\"").is_some()
+}
+
+fn excerpt(text: &[u8]) -> String {
+    let cut = &text[..text.len().min(EXCERPT_BYTES)];
+    let mut s = String::from_utf8_lossy(cut).into_owned();
+    s.retain(|c| c != '\0');
+    if text.len() > EXCERPT_BYTES {
+        s.push('…');
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(patterns: &[&str]) -> ScanPlan {
+        ScanPlan::new(
+            patterns
+                .iter()
+                .map(|p| LinePattern {
+                    sources: vec![TextSource::Log],
+                    regex: Regex::new(p).unwrap(),
+                    require: vec![],
+                    exclude: vec![],
+                })
+                .collect(),
+        )
+        .unwrap()
+    }
+
+    fn file(pod: &str) -> TextFile {
+        TextFile {
+            file: format!("logs/kube-system/{pod}/c.log"),
+            source: TextSource::Log,
+            namespace: Some("kube-system".into()),
+            pod: Some(pod.into()),
+            container: Some("c".into()),
+            previous: false,
+        }
+    }
+
+    #[test]
+    fn repeated_lines_aggregate_with_count_and_times() {
+        let p = plan(&[r"status code: (?P<code>\d+)"]);
+        let mut s = Scanner::new(&p, 4096);
+        let log = "2026-11-22T04:00:01Z ok\n\
+                   2026-11-22T04:00:02Z E1122 04:00:02.1 1 x.go:1] status code: 404\n\
+                   2026-11-22T04:00:09Z E1122 04:00:09.1 1 x.go:1] status code: 404\n\
+                   2026-11-22T04:00:10Z E1122 04:00:10.1 1 x.go:1] status code: 403";
+        s.scan(file("app"), false, &mut log.as_bytes()).unwrap();
+        let r = s.finish();
+        assert_eq!(r.lines, 4);
+        assert_eq!(r.hits.len(), 2);
+        let h404 = r.hits.iter().find(|h| h.captures["code"] == "404").unwrap();
+        assert_eq!((h404.count, h404.line), (2, 2));
+        assert_eq!(h404.first_seen.as_deref(), Some("2026-11-22T04:00:02Z"));
+        assert_eq!(h404.last_seen.as_deref(), Some("2026-11-22T04:00:09Z"));
+        assert!(h404.excerpt.starts_with("E1122"));
+    }
+
+    #[test]
+    fn line_numbers_survive_blocks_without_matches() {
+        let p = plan(&["needle"]);
+        let mut s = Scanner::new(&p, 1024);
+        let mut log = String::new();
+        for i in 0..100_000 {
+            log.push_str(&format!("I1122 04:00:00.000000 1 a.go:1] line {i}\n"));
+        }
+        log.push_str("needle here\n");
+        s.scan(file("app"), false, &mut log.as_bytes()).unwrap();
+        let r = s.finish();
+        assert_eq!(r.hits[0].line, 100_001);
+    }
+
+    #[test]
+    fn overlong_line_is_cut_and_the_next_line_still_matches() {
+        let p = plan(&["needle"]);
+        let mut s = Scanner::new(&p, 300);
+        let mut log = "x".repeat(1_000_000);
+        log.push_str("needle-in-tail\nneedle second\n");
+        s.scan(file("app"), false, &mut log.as_bytes()).unwrap();
+        let r = s.finish();
+        assert_eq!(r.hits.len(), 1);
+        assert_eq!(r.hits[0].line, 2);
+        assert_eq!(r.hits[0].excerpt, "needle second");
+    }
+
+    #[test]
+    fn nul_bytes_and_invalid_utf8_do_not_stop_matching() {
+        let p = plan(&["needle"]);
+        let mut s = Scanner::new(&p, 1024);
+        let log: &[u8] = b"\xff\xfe\x00garbage\nneedle \x00\xc3\n";
+        s.scan(file("app"), false, &mut &log[..]).unwrap();
+        assert_eq!(s.finish().hits[0].line, 2);
+    }
+
+    #[test]
+    fn error_lines_of_provider_pods_are_kept_as_context() {
+        let p = ScanPlan::empty();
+        let mut s = Scanner::new(&p, 1024);
+        let log = "I1122 04:00:00.1 1 a.go:1] fine\nE1122 04:00:01.5 1 a.go:2] failed to mount\n";
+        s.scan(
+            file("aks-secrets-store-provider-azure-x1"),
+            false,
+            &mut log.as_bytes(),
+        )
+        .unwrap();
+        s.scan(file("web-1"), false, &mut log.as_bytes()).unwrap();
+        let r = s.finish();
+        assert_eq!(r.context.len(), 1);
+        assert_eq!(r.context[0].line, 2);
+        assert_eq!(r.context[0].ts.as_deref(), Some("1122 04:00:01.5"));
+    }
+
+    #[test]
+    fn dump_logs_switch_container_at_markers() {
+        let p = plan(&["boom"]);
+        let mut s = Scanner::new(&p, 1024);
+        let log = "==== START logs for container a of pod ns/p ====\nok\n==== END logs for container a of pod ns/p ====\n\
+                   ==== START logs for container b of pod ns/p ====\nboom\n==== END logs for container b of pod ns/p ====\n";
+        let mut f = file("p");
+        f.container = None;
+        s.scan(f, true, &mut log.as_bytes()).unwrap();
+        let r = s.finish();
+        assert_eq!(r.hits[0].file.container.as_deref(), Some("b"));
+        assert_eq!(r.hits[0].line, 5);
+    }
+}
