@@ -190,7 +190,6 @@ pub fn evaluate(
     lang: &str,
 ) -> Analysis {
     let ReadOutcome {
-        container,
         index,
         scan,
         issues,
@@ -279,7 +278,6 @@ pub fn evaluate(
                 c.version.as_deref().unwrap_or("?")
             )
         }),
-        container: Some(format!("{container:?}").to_ascii_lowercase()),
     };
     let mut errors: Vec<ReadIssue> = issues;
     if let Some(f) = &bundle.format {

@@ -143,8 +143,6 @@ pub struct BundleFacts {
     pub cluster: ClusterFacts,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collector: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub container: Option<String>,
 }
 
 /// The report: the JSON contract's top level.

@@ -105,6 +105,7 @@ fn env() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
     env.set_trim_blocks(true);
+    env.set_lstrip_blocks(true);
     env.add_filter("cell", cell);
     env.add_filter("list_cell", list_cell);
     env.add_filter("code", code);

@@ -1,6 +1,7 @@
 //! Renders reports (JSON, Markdown) and the small templates inside rule files, with
 //! minijinja. Output is deterministic: the same bundle gives the same bytes.
 
+pub mod html;
 pub mod json;
 pub mod markdown;
 
@@ -62,6 +63,15 @@ pub enum Format {
     Markdown,
     Html,
     Json,
+}
+
+/// Renders `report` in `format`.
+pub fn render(report: &crate::finding::Report, format: Format) -> String {
+    match format {
+        Format::Markdown => markdown::render(report),
+        Format::Html => html::render(report),
+        Format::Json => json::render(report),
+    }
 }
 
 #[cfg(test)]
