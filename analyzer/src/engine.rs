@@ -73,6 +73,27 @@ impl Inputs<'_> {
                 .pod(ns, pod)
                 .and_then(|p| p.spec.node_name.clone());
         }
+        // A line that names the pod it is about (a provider failing a mount for
+        // `pod="ns/name"`) concerns that pod; the pod that printed it stays a fact.
+        if let (Some(tns), Some(tpod)) = (
+            h.captures.get("target_namespace"),
+            h.captures.get("target_pod"),
+        ) {
+            if let Some(src) = facts.get("pod").cloned() {
+                facts.insert("source_pod".into(), src);
+            }
+            facts.insert("namespace".into(), tns.clone());
+            facts.insert("pod".into(), tpod.clone());
+            facts.insert("name".into(), tpod.clone());
+            object = Some(format!("{tns}/pod/{tpod}"));
+            if let Some(n) = self
+                .index
+                .pod(tns, tpod)
+                .and_then(|p| p.spec.node_name.clone())
+            {
+                node = Some(n);
+            }
+        }
         if let Some(c) = &h.file.container {
             facts.insert("container".into(), c.clone());
         }
@@ -139,6 +160,7 @@ pub struct Analysis {
 pub fn scan_plan(catalogue: &Catalogue) -> (ScanPlan, Vec<Origin>) {
     let mut patterns = Vec::new();
     let mut origins = Vec::new();
+    let mut group = 0usize;
     for (ri, rule) in catalogue.rules.iter().enumerate() {
         for (mi, m) in rule.matchers.iter().enumerate() {
             let source = match m.spec.source {
@@ -153,6 +175,7 @@ pub fn scan_plan(catalogue: &Catalogue) -> (ScanPlan, Vec<Origin>) {
                     regex: bytes(p.as_str()),
                     require: m.require.iter().map(|r| bytes(r.as_str())).collect(),
                     exclude: m.exclude.iter().map(|r| bytes(r.as_str())).collect(),
+                    group,
                 });
                 origins.push(Origin {
                     rule: ri,
@@ -160,6 +183,7 @@ pub fn scan_plan(catalogue: &Catalogue) -> (ScanPlan, Vec<Origin>) {
                     pattern: pi,
                 });
             }
+            group += 1;
         }
     }
     let plan = ScanPlan::new(patterns).expect("patterns compiled one by one at load");

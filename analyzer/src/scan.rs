@@ -30,6 +30,8 @@ pub struct LinePattern {
     pub require: Vec<Regex>,
     /// Patterns none of which may match the line.
     pub exclude: Vec<Regex>,
+    /// Patterns of one group (one rule matcher) count a line once: the first that matches.
+    pub group: usize,
 }
 
 /// Every line pattern of every rule, compiled once before the pass.
@@ -37,6 +39,8 @@ pub struct LinePattern {
 pub struct ScanPlan {
     patterns: Vec<LinePattern>,
     set: RegexSet,
+    /// Every pattern in one alternation, names removed: finds candidate lines in a block.
+    any: Option<Regex>,
     /// Pod names whose error-level lines are kept as context (provider, driver, NMI).
     context_pods: Regex,
 }
@@ -56,9 +60,26 @@ impl ScanPlan {
             .size_limit(64 << 20)
             .dfa_size_limit(64 << 20)
             .build()?;
+        let any = if patterns.is_empty() {
+            None
+        } else {
+            let unnamed = regex::Regex::new(r"\(\?P?<[A-Za-z_][A-Za-z0-9_]*>").expect("static regex");
+            let alternation: Vec<String> = patterns
+                .iter()
+                .map(|p| format!("(?:{})", unnamed.replace_all(p.regex.as_str(), "(?:")))
+                .collect();
+            Some(
+                regex::bytes::RegexBuilder::new(&alternation.join("|"))
+                    .multi_line(true)
+                    .size_limit(64 << 20)
+                    .dfa_size_limit(64 << 20)
+                    .build()?,
+            )
+        };
         Ok(ScanPlan {
             patterns,
             set,
+            any,
             context_pods: Regex::new(
                 r"secrets-store|provider-azure|csi-driver|(^|-)nmi-|azure-cns|sc-|extension",
             )
@@ -276,14 +297,36 @@ impl<'p> Scanner<'p> {
 
     /// A block of whole lines (ending with '\n', except at end of file).
     fn block(&mut self, st: &mut FileState, plan: &ScanPlan, data: &[u8]) {
-        let line_by_line = st.dump_logs || st.context || plan.set.is_match(data);
-        if !line_by_line {
-            let n = memchr_iter(b'\n', data).count() as u64
-                + u64::from(!data.is_empty() && data[data.len() - 1] != b'\n');
-            st.line_no += n;
-            self.results.lines += n;
+        if st.dump_logs || st.context {
+            self.each_line(st, plan, data);
             return;
         }
+        // Like ripgrep: search the whole block for a candidate, then look only at the
+        // line it starts on; lines without a candidate are counted, never visited.
+        let mut pos = 0;
+        if let Some(any) = &plan.any {
+            while pos < data.len() {
+                let Some(m) = any.find_at(data, pos) else { break };
+                let start = memchr::memrchr(b'\n', &data[pos..m.start()]).map_or(pos, |i| pos + i + 1);
+                let end = memchr::memchr(b'\n', &data[m.start()..]).map_or(data.len(), |i| m.start() + i + 1);
+                self.count_lines(st, &data[pos..start]);
+                self.each_line(st, plan, &data[start..end]);
+                pos = end;
+            }
+        }
+        self.count_lines(st, &data[pos..]);
+    }
+
+    fn count_lines(&mut self, st: &mut FileState, data: &[u8]) {
+        if data.is_empty() {
+            return;
+        }
+        let n = memchr_iter(b'\n', data).count() as u64 + u64::from(data[data.len() - 1] != b'\n');
+        st.line_no += n;
+        self.results.lines += n;
+    }
+
+    fn each_line(&mut self, st: &mut FileState, plan: &ScanPlan, data: &[u8]) {
         let mut start = 0;
         for nl in memchr_iter(b'\n', data) {
             let line = &data[start..nl];
@@ -327,8 +370,12 @@ impl<'p> Scanner<'p> {
         if !matches.matched_any() {
             return;
         }
+        let mut groups_done: Vec<usize> = Vec::new();
         for id in matches.iter() {
             let p = &plan.patterns[id];
+            if groups_done.contains(&p.group) {
+                continue;
+            }
             if !p.sources.contains(&st.file.source) {
                 continue;
             }
@@ -340,6 +387,7 @@ impl<'p> Scanner<'p> {
             let Some(caps) = p.regex.captures(text) else {
                 continue;
             };
+            groups_done.push(p.group);
             let mut captured: Vec<(String, String)> = Vec::new();
             for name in p.regex.capture_names().flatten() {
                 if let Some(m) = caps.name(name) {
@@ -459,6 +507,7 @@ mod tests {
                     regex: Regex::new(p).unwrap(),
                     require: vec![],
                     exclude: vec![],
+                    group: 0,
                 })
                 .collect(),
         )

@@ -110,6 +110,10 @@ pub struct AnalyzeArgs {
     /// Also load the rules found in this folder (rule.yaml files, the catalogue's format).
     #[arg(long = "rules", value_name = "DIR")]
     pub rules: Vec<PathBuf>,
+    /// Run only the rules given with --rules, not the built-in catalogue (also how the
+    /// benchmark measures reading alone).
+    #[arg(long)]
+    pub no_default_rules: bool,
     /// Report language.
     #[arg(long, value_enum, default_value = "en")]
     pub lang: Lang,
@@ -123,7 +127,12 @@ pub struct AnalyzeArgs {
 /// Loads the built-in catalogue plus user rule folders. Broken user rules are reported on
 /// stderr and in the report's errors; they never stop the run.
 pub fn load_catalogue(dirs: &[PathBuf]) -> anyhow::Result<(Catalogue, Vec<analyzer::ReadIssue>)> {
-    let (mut cat, builtin_errors) = Catalogue::builtin();
+    load_catalogue_with(dirs, true)
+}
+
+/// Like [`load_catalogue`], optionally without the built-in rules.
+pub fn load_catalogue_with(dirs: &[PathBuf], builtin: bool) -> anyhow::Result<(Catalogue, Vec<analyzer::ReadIssue>)> {
+    let (mut cat, builtin_errors) = if builtin { Catalogue::builtin() } else { (Catalogue::default(), Vec::new()) };
     let mut issues: Vec<analyzer::ReadIssue> = builtin_errors
         .iter()
         .map(|e| analyzer::ReadIssue {
@@ -147,7 +156,7 @@ pub fn load_catalogue(dirs: &[PathBuf]) -> anyhow::Result<(Catalogue, Vec<analyz
 }
 
 pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
-    let (catalogue, rule_issues) = load_catalogue(&args.rules)?;
+    let (catalogue, rule_issues) = load_catalogue_with(&args.rules, !args.no_default_rules)?;
     let opts = AnalyzeOptions {
         limits: args.limits.limits(),
         lang: args.lang.code().to_string(),
