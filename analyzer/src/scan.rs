@@ -63,7 +63,8 @@ impl ScanPlan {
         let any = if patterns.is_empty() {
             None
         } else {
-            let unnamed = regex::Regex::new(r"\(\?P?<[A-Za-z_][A-Za-z0-9_]*>").expect("static regex");
+            let unnamed =
+                regex::Regex::new(r"\(\?P?<[A-Za-z_][A-Za-z0-9_]*>").expect("static regex");
             let alternation: Vec<String> = patterns
                 .iter()
                 .map(|p| format!("(?:{})", unnamed.replace_all(p.regex.as_str(), "(?:")))
@@ -306,9 +307,13 @@ impl<'p> Scanner<'p> {
         let mut pos = 0;
         if let Some(any) = &plan.any {
             while pos < data.len() {
-                let Some(m) = any.find_at(data, pos) else { break };
-                let start = memchr::memrchr(b'\n', &data[pos..m.start()]).map_or(pos, |i| pos + i + 1);
-                let end = memchr::memchr(b'\n', &data[m.start()..]).map_or(data.len(), |i| m.start() + i + 1);
+                let Some(m) = any.find_at(data, pos) else {
+                    break;
+                };
+                let start =
+                    memchr::memrchr(b'\n', &data[pos..m.start()]).map_or(pos, |i| pos + i + 1);
+                let end = memchr::memchr(b'\n', &data[m.start()..])
+                    .map_or(data.len(), |i| m.start() + i + 1);
                 self.count_lines(st, &data[pos..start]);
                 self.each_line(st, plan, &data[start..end]);
                 pos = end;

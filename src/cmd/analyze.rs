@@ -131,8 +131,15 @@ pub fn load_catalogue(dirs: &[PathBuf]) -> anyhow::Result<(Catalogue, Vec<analyz
 }
 
 /// Like [`load_catalogue`], optionally without the built-in rules.
-pub fn load_catalogue_with(dirs: &[PathBuf], builtin: bool) -> anyhow::Result<(Catalogue, Vec<analyzer::ReadIssue>)> {
-    let (mut cat, builtin_errors) = if builtin { Catalogue::builtin() } else { (Catalogue::default(), Vec::new()) };
+pub fn load_catalogue_with(
+    dirs: &[PathBuf],
+    builtin: bool,
+) -> anyhow::Result<(Catalogue, Vec<analyzer::ReadIssue>)> {
+    let (mut cat, builtin_errors) = if builtin {
+        Catalogue::builtin()
+    } else {
+        (Catalogue::default(), Vec::new())
+    };
     let mut issues: Vec<analyzer::ReadIssue> = builtin_errors
         .iter()
         .map(|e| analyzer::ReadIssue {
