@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::engine::{evaluate, scan_plan};
+use crate::engine::evaluate;
 use crate::finding::Report;
 use crate::limits::Limits;
 use crate::reader::read_bytes;
@@ -162,9 +162,10 @@ pub fn analyze_bytes(
     catalogue: &Catalogue,
     lang: &str,
 ) -> Result<Report, String> {
-    let (plan, origins) = scan_plan(catalogue);
-    let outcome = read_bytes(name, bytes, &Limits::default(), &plan).map_err(|e| e.to_string())?;
-    Ok(evaluate(outcome, catalogue, &origins, name, lang).report)
+    let compiled = catalogue.compiled();
+    let outcome =
+        read_bytes(name, bytes, &Limits::default(), &compiled.plan).map_err(|e| e.to_string())?;
+    Ok(evaluate(outcome, catalogue, &compiled.origins, name, lang).report)
 }
 
 /// Runs one case as tar.gz and as zip. Returns every failure.

@@ -196,13 +196,19 @@ pub fn analyze(
     catalogue: &Catalogue,
     opts: &AnalyzeOptions,
 ) -> Result<Analysis, OpenError> {
-    let (plan, origins) = scan_plan(catalogue);
-    let outcome = reader::read_bundle(path, &opts.limits, &plan)?;
+    let compiled = catalogue.compiled();
+    let outcome = reader::read_bundle(path, &opts.limits, &compiled.plan)?;
     let display = opts
         .display_path
         .clone()
         .unwrap_or_else(|| path.display().to_string());
-    Ok(evaluate(outcome, catalogue, &origins, &display, &opts.lang))
+    Ok(evaluate(
+        outcome,
+        catalogue,
+        &compiled.origins,
+        &display,
+        &opts.lang,
+    ))
 }
 
 /// Runs the catalogue over a read bundle.

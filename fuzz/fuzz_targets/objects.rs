@@ -4,6 +4,11 @@
 
 use libfuzzer_sys::fuzz_target;
 
+fn catalogue() -> &'static analyzer::Catalogue {
+    static CAT: std::sync::OnceLock<analyzer::Catalogue> = std::sync::OnceLock::new();
+    CAT.get_or_init(|| analyzer::Catalogue::builtin().0)
+}
+
 const FILES: &[&str] = &[
     "manifest.json",
     "cluster/nodes.json",
@@ -29,6 +34,5 @@ fuzz_target!(|data: &[u8]| {
     h.set_cksum();
     b.append(&h, body).unwrap();
     let bytes = b.into_inner().unwrap();
-    let (catalogue, _) = analyzer::Catalogue::builtin();
-    let _ = analyzer::cases::analyze_bytes("fuzz.tar", &bytes, &catalogue, "en");
+    let _ = analyzer::cases::analyze_bytes("fuzz.tar", &bytes, catalogue(), "en");
 });

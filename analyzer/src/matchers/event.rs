@@ -4,13 +4,12 @@ use std::collections::BTreeMap;
 
 use crate::engine::{Hit, Inputs};
 use crate::finding::Evidence;
-use crate::rules::spec::Source;
 
-use super::{pod_ok, SourceSet};
+use super::pod_ok;
 
 /// Hits of event matchers, as `(rule index, hit)`.
 pub fn hits(ctx: &Inputs) -> Vec<(usize, Hit)> {
-    let set = SourceSet::new(ctx.catalogue, Source::Event);
+    let set = &ctx.catalogue.compiled().events;
     let mut out = Vec::new();
     if set.is_empty() {
         return out;

@@ -4,13 +4,10 @@ use std::collections::BTreeMap;
 
 use crate::engine::{Hit, Inputs};
 use crate::finding::Evidence;
-use crate::rules::spec::Source;
-
-use super::SourceSet;
 
 /// Hits of manifest-error matchers, as `(rule index, hit)`.
 pub fn hits(ctx: &Inputs) -> Vec<(usize, Hit)> {
-    let set = SourceSet::new(ctx.catalogue, Source::ManifestError);
+    let set = &ctx.catalogue.compiled().manifest_errors;
     let mut out = Vec::new();
     let Some(manifest) = &ctx.index.manifest else {
         return out;

@@ -18,7 +18,7 @@ use crate::rules::spec::{PodFilter, Source};
 use crate::rules::{Catalogue, CompiledMatcher};
 
 /// Where a pattern of a source's set came from.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Origin {
     pub rule: usize,
     pub matcher: usize,
@@ -26,6 +26,7 @@ pub struct Origin {
 }
 
 /// All patterns of one source across the catalogue.
+#[derive(Debug, Clone)]
 pub struct SourceSet {
     set: RegexSet,
     origins: Vec<Origin>,

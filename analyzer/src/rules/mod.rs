@@ -67,6 +67,21 @@ pub struct RuleError {
 #[derive(Debug, Clone, Default)]
 pub struct Catalogue {
     pub rules: Vec<Rule>,
+    /// The rules' patterns compiled for one pass, built on first use and reused by every
+    /// bundle analyzed with this catalogue (batch runs, fuzzing).
+    compiled: std::sync::OnceLock<Compiled>,
+}
+
+/// Every rule's patterns, compiled per source.
+#[derive(Debug, Clone)]
+pub struct Compiled {
+    /// Log and attachment patterns, matched while the bundle streams.
+    pub plan: crate::scan::ScanPlan,
+    /// For each pattern of `plan`, its rule and matcher.
+    pub origins: Vec<crate::matchers::Origin>,
+    pub events: crate::matchers::SourceSet,
+    pub statuses: crate::matchers::SourceSet,
+    pub manifest_errors: crate::matchers::SourceSet,
 }
 
 impl Catalogue {
@@ -82,7 +97,7 @@ impl Catalogue {
                 Err(errs) => errors.extend(errs),
             }
         }
-        let mut cat = Catalogue { rules };
+        let mut cat = Catalogue::new(rules);
         cat.finish(&mut errors);
         (cat, errors)
     }
@@ -148,6 +163,7 @@ impl Catalogue {
     }
 
     fn finish(&mut self, errors: &mut Vec<RuleError>) {
+        self.compiled = Default::default();
         self.rules.sort_by(|a, b| a.spec.id.cmp(&b.spec.id));
         let mut seen = HashSet::new();
         for r in &self.rules {
@@ -169,6 +185,28 @@ impl Catalogue {
                 }
             }
         }
+    }
+
+    /// A catalogue of these rules.
+    pub fn new(rules: Vec<Rule>) -> Catalogue {
+        Catalogue {
+            rules,
+            compiled: Default::default(),
+        }
+    }
+
+    /// The rules' patterns compiled for one pass (built once, then shared).
+    pub fn compiled(&self) -> &Compiled {
+        self.compiled.get_or_init(|| {
+            let (plan, origins) = crate::engine::scan_plan(self);
+            Compiled {
+                plan,
+                origins,
+                events: crate::matchers::SourceSet::new(self, Source::Event),
+                statuses: crate::matchers::SourceSet::new(self, Source::ContainerStatus),
+                manifest_errors: crate::matchers::SourceSet::new(self, Source::ManifestError),
+            }
+        })
     }
 
     /// A rule by ID.
