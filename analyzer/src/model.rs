@@ -94,6 +94,15 @@ pub struct Container {
     pub image: String,
     pub ports: Vec<ContainerPort>,
     pub resources: Resources,
+    pub env: Vec<EnvVar>,
+}
+
+/// An environment variable set in a container spec (only literal values are kept).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct EnvVar {
+    pub name: String,
+    pub value: Option<String>,
 }
 
 /// A declared container port.
