@@ -136,6 +136,9 @@ fn is_exhausted(nnc: &NodeNetworkConfig) -> bool {
 fn node_facts(index: &Index, node: &str) -> BTreeMap<&'static str, String> {
     let mut f = BTreeMap::new();
     f.insert("running_pod_ips", usage(index, node).running.to_string());
+    if let Some(pool) = nodepool_of(node) {
+        f.insert("nodepool", pool.to_string());
+    }
     let Some(nnc) = nnc_of(index, node) else {
         return f;
     };
@@ -171,6 +174,14 @@ fn node_facts(index: &Index, node: &str) -> BTreeMap<&'static str, String> {
     f
 }
 
+/// The AKS node pool of a node named `aks-<pool>-<digits>-vmss<index>`.
+fn nodepool_of(node: &str) -> Option<&str> {
+    let rest = node.strip_prefix("aks-")?;
+    let (pool, tail) = rest.split_once('-')?;
+    let (digits, vmss) = tail.split_once('-')?;
+    (digits.chars().all(|c| c.is_ascii_digit()) && vmss.starts_with("vmss")).then_some(pool)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,6 +208,16 @@ mod tests {
     fn overlay_and_static_nnc_are_never_exhausted() {
         assert!(!is_exhausted(&nnc(0, 256, "static", "overlay")));
         assert!(!is_exhausted(&nnc(0, 0, "dynamic", "vnet")));
+    }
+
+    #[test]
+    fn node_pool_from_node_name() {
+        assert_eq!(
+            nodepool_of("aks-nodepool1-19283746-vmss000005"),
+            Some("nodepool1")
+        );
+        assert_eq!(nodepool_of("akswin22000001"), None);
+        assert_eq!(nodepool_of("aks-user-pool-vmss000001"), None);
     }
 
     #[test]
