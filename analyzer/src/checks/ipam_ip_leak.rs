@@ -11,6 +11,7 @@ use crate::engine::{Hit, Inputs};
 use crate::finding::{Evidence, Table};
 use crate::index::Index;
 
+use super::nnc_ip_exhausted::nodepool_of;
 use super::pod_ip_allocation::on_pod_network;
 
 /// The slack a node gets whatever its size.
@@ -39,6 +40,12 @@ pub fn check(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
             }
             is_leak(allocated, running, pending).then(|| Leak {
                 node: node.clone(),
+                store_path: counts
+                    .stores
+                    .iter()
+                    .max_by_key(|s| s.ip_files)
+                    .map(|s| s.path.clone())
+                    .unwrap_or_default(),
                 stores: counts
                     .stores
                     .iter()
@@ -80,8 +87,9 @@ pub fn check(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
     let mut out = hits;
     for l in leaks {
         let object = format!("cluster/node/{}", l.node);
-        let facts = [
+        let mut facts: std::collections::BTreeMap<String, String> = [
             ("node", l.node.clone()),
+            ("store_path", l.store_path.clone()),
             ("kind", "node".to_string()),
             ("name", l.node.clone()),
             ("allocated", l.allocated.to_string()),
@@ -93,6 +101,9 @@ pub fn check(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
         .collect();
+        if let Some(pool) = nodepool_of(&l.node) {
+            facts.insert("nodepool".into(), pool.to_string());
+        }
         out.push(Hit {
             object: Some(object.clone()),
             node: Some(l.node.clone()),
@@ -118,6 +129,8 @@ pub fn check(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
 
 struct Leak {
     node: String,
+    /// The store holding the most files.
+    store_path: String,
     stores: String,
     allocated: i64,
     running: i64,

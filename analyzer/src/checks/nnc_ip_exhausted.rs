@@ -175,7 +175,7 @@ fn node_facts(index: &Index, node: &str) -> BTreeMap<&'static str, String> {
 }
 
 /// The AKS node pool of a node named `aks-<pool>-<digits>-vmss<index>`.
-fn nodepool_of(node: &str) -> Option<&str> {
+pub(crate) fn nodepool_of(node: &str) -> Option<&str> {
     let rest = node.strip_prefix("aks-")?;
     let (pool, tail) = rest.split_once('-')?;
     let (digits, vmss) = tail.split_once('-')?;
@@ -222,8 +222,10 @@ mod tests {
 
     #[test]
     fn node_facts_name_subnet_and_counts() {
-        let mut index = Index::default();
-        index.nnc = Some(vec![nnc(32, 32, "dynamic", "vnet")]);
+        let index = Index {
+            nnc: Some(vec![nnc(32, 32, "dynamic", "vnet")]),
+            ..Default::default()
+        };
         let f = node_facts(&index, "n1");
         assert_eq!(f["subnet"], "podnet");
         assert_eq!(f["subnet_cidr"], "10.241.0.0/16");
