@@ -28,7 +28,7 @@ pub fn check(inputs: &Inputs, _rule: usize, mut hits: Vec<Hit>) -> Vec<Hit> {
             continue; // nothing selected: that is service-no-endpoints
         }
         let name = &svc.metadata.name;
-        for sp in &svc.spec.ports {
+        for (port_index, sp) in svc.spec.ports.iter().enumerate() {
             if serves(&pods, sp) {
                 continue;
             }
@@ -58,6 +58,14 @@ pub fn check(inputs: &Inputs, _rule: usize, mut hits: Vec<Hit>) -> Vec<Hit> {
             .into_iter()
             .map(|(k, v)| (k.to_string(), v))
             .collect();
+            let mut facts = facts;
+            facts.insert("port_index".into(), port_index.to_string());
+            if let Some(ip) = pods.iter().find_map(|p| p.status.pod_ip.clone()) {
+                facts.insert("pod_ip".into(), ip);
+            }
+            if let Some(n) = only_port(&pods, protocol(sp.protocol.as_deref())) {
+                facts.insert("suggested_port".into(), n.to_string());
+            }
             let table = Table {
                 columns: ["pod", "container", "containerPorts"]
                     .map(String::from)
@@ -154,6 +162,20 @@ fn port_text(cp: &crate::model::ContainerPort) -> String {
         s.push_str(&format!(" ({n})"));
     }
     s
+}
+
+/// The one containerPort number the pods declare for `proto`, when there is exactly one.
+fn only_port(pods: &[&Pod], proto: &str) -> Option<i64> {
+    let mut v: Vec<i64> = pods
+        .iter()
+        .flat_map(|p| p.spec.containers.iter())
+        .flat_map(|c| c.ports.iter())
+        .filter(|cp| protocol(cp.protocol.as_deref()).eq_ignore_ascii_case(proto))
+        .map(|cp| cp.container_port)
+        .collect();
+    v.sort();
+    v.dedup();
+    (v.len() == 1).then(|| v[0])
 }
 
 /// Every declared containerPort of the pods, distinct, in words.
