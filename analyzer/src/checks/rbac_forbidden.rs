@@ -81,6 +81,42 @@ pub(crate) fn parse(text: &str) -> Option<Denial> {
     })
 }
 
+/// Service accounts of kube-controller-manager's controllers, whose permissions come from
+/// the bootstrap ClusterRoles `system:controller:<name>`: a denial means those were changed,
+/// not that a Role is missing.
+const CONTROLLER_ACCOUNTS: &[&str] = &[
+    "attachdetach-controller",
+    "certificate-controller",
+    "clusterrole-aggregation-controller",
+    "cronjob-controller",
+    "daemon-set-controller",
+    "deployment-controller",
+    "disruption-controller",
+    "endpoint-controller",
+    "endpointslice-controller",
+    "endpointslicemirroring-controller",
+    "ephemeral-volume-controller",
+    "expand-controller",
+    "generic-garbage-collector",
+    "horizontal-pod-autoscaler",
+    "job-controller",
+    "namespace-controller",
+    "node-controller",
+    "persistent-volume-binder",
+    "pod-garbage-collector",
+    "pv-protection-controller",
+    "pvc-protection-controller",
+    "replicaset-controller",
+    "replication-controller",
+    "resourcequota-controller",
+    "root-ca-cert-publisher",
+    "service-account-controller",
+    "service-controller",
+    "statefulset-controller",
+    "ttl-after-finished-controller",
+    "ttl-controller",
+];
+
 /// True for identities of workloads and cluster components.
 pub(crate) fn is_workload_identity(user: &str) -> bool {
     user.starts_with("system:") && user != "system:anonymous"
@@ -146,6 +182,9 @@ fn facts_of(d: &Denial) -> BTreeMap<&'static str, String> {
         if let Some((ns, sa)) = rest.split_once(':') {
             f.insert("sa_namespace", ns.to_string());
             f.insert("sa_name", sa.to_string());
+            if ns == "kube-system" && CONTROLLER_ACCOUNTS.contains(&sa) {
+                f.insert("builtin_controller", "true".to_string());
+            }
         }
     }
     let who = f
@@ -220,6 +259,15 @@ mod tests {
         assert_eq!(facts_of(&d)["resource_arg"], "deployments.apps/scale");
         let d = parse(r#"forbidden: User 'system:node:aks-nodepool1-1-vmss000000' cannot get path '/metrics'"#).unwrap();
         assert_eq!(d.path, "/metrics");
+    }
+
+    #[test]
+    fn azure_rbac_suffix_and_builtin_controllers() {
+        let d = parse(r#"secrets is forbidden: User "system:serviceaccount:kube-system:horizontal-pod-autoscaler" cannot list resource "pods" in API group "metrics.k8s.io" in the namespace "shop": Azure does not have opinion for this user."#).unwrap();
+        assert_eq!(d.namespace, "shop");
+        assert_eq!(facts_of(&d)["builtin_controller"], "true");
+        let d = parse(r#"forbidden: User "system:serviceaccount:kube-system:my-operator" cannot list resource "pods" in API group "" at the cluster scope"#).unwrap();
+        assert!(!facts_of(&d).contains_key("builtin_controller"));
     }
 
     #[test]
