@@ -233,14 +233,15 @@ fn shares_a_key(selector: &Labels, p: &Pod) -> bool {
     selector.keys().any(|k| p.metadata.labels.contains_key(k))
 }
 
-/// Each selector pair the pod does not satisfy, in words.
+/// Each selector pair the pod does not satisfy, language-neutral so every report language
+/// can show it: `app: web ≠ webfrontend`, or `tier: web ≠ -` when the pod lacks the label.
 fn differences(selector: &Labels, p: &Pod) -> Vec<String> {
     selector
         .iter()
         .filter_map(|(k, want)| match p.metadata.labels.get(k) {
             Some(have) if have == want => None,
-            Some(have) => Some(format!("{k}={want} wanted, pod has {k}={have}")),
-            None => Some(format!("{k}={want} wanted, pod has no label {k}")),
+            Some(have) => Some(format!("{k}: {want} ≠ {have}")),
+            None => Some(format!("{k}: {want} ≠ -")),
         })
         .collect()
 }
@@ -273,7 +274,7 @@ mod tests {
         let c = closest_pods(&s, &[&a, &b]);
         assert_eq!(c.len(), 1);
         assert_eq!(c[0].0.metadata.name, "web-1");
-        assert_eq!(c[0].1, vec!["app=web wanted, pod has app=web-frontend"]);
+        assert_eq!(c[0].1, vec!["app: web ≠ web-frontend"]);
     }
 
     #[test]
