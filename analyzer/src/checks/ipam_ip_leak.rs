@@ -142,8 +142,18 @@ fn is_leak(allocated: i64, running: i64, pending: i64) -> bool {
     allocated - running > running.max(MIN_SLACK) + pending
 }
 
-/// False when the manifest says only some namespaces were collected.
+/// False when the manifest says only some namespaces were collected, or that listing pods
+/// failed somewhere.
 fn all_namespaces_collected(index: &Index) -> bool {
+    let pods_failed = index.manifest.as_ref().is_some_and(|m| {
+        m.errors.iter().any(|e| {
+            e.step.as_deref().is_some_and(|s| s.contains("pods"))
+                || e.command.as_deref().is_some_and(|c| c.contains("get pods"))
+        })
+    });
+    if pods_failed {
+        return false;
+    }
     let Some(ns) = index
         .manifest
         .as_ref()

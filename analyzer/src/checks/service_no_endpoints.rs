@@ -35,12 +35,13 @@ pub fn check(inputs: &Inputs, _rule: usize, mut hits: Vec<Hit>) -> Vec<Hit> {
             .map(|e| e.subsets.iter().map(|s| s.not_ready_addresses.len()).sum())
             .unwrap_or(0);
         let pods: Vec<&Pod> = index.pods_in(ns).collect();
+        let pods_collected = index.namespaces.get(ns).is_some_and(|n| n.pods.is_some());
         hits.extend(service_hits(
             inputs,
             ns,
             svc,
             selector,
-            &pods,
+            (&pods, pods_collected),
             ep.is_some(),
             not_ready_addresses,
         ));
@@ -53,7 +54,7 @@ fn service_hits(
     ns: &str,
     svc: &Service,
     selector: &Labels,
-    pods: &[&Pod],
+    (pods, pods_collected): (&[&Pod], bool),
     has_endpoints_object: bool,
     not_ready_addresses: usize,
 ) -> Vec<Hit> {
@@ -141,8 +142,11 @@ fn service_hits(
                 facts.insert("closest_pod".into(), pod.metadata.name.clone());
                 facts.insert("differs".into(), diffs.join("; "));
             }
-            None => {
+            None if pods_collected => {
                 facts.insert("cause".into(), "no_pods".into());
+            }
+            None => {
+                facts.insert("cause".into(), "pods_not_collected".into());
             }
         }
         table = Table {
