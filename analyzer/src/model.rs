@@ -94,6 +94,15 @@ pub struct Container {
     pub image: String,
     pub ports: Vec<ContainerPort>,
     pub resources: Resources,
+    pub env: Vec<EnvVar>,
+}
+
+/// An environment variable set in a container spec (only literal values are kept).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct EnvVar {
+    pub name: String,
+    pub value: Option<String>,
 }
 
 /// A declared container port.
@@ -146,7 +155,9 @@ pub struct PodStatus {
     pub phase: Option<String>,
     pub reason: Option<String>,
     pub message: Option<String>,
+    #[serde(rename = "podIP")]
     pub pod_ip: Option<String>,
+    #[serde(rename = "hostIP")]
     pub host_ip: Option<String>,
     pub start_time: Option<String>,
     pub conditions: Vec<Condition>,
@@ -663,6 +674,16 @@ mod tests {
         assert_eq!(pod.object_ref(), "shop/pod/web");
         assert!(pod.is_ready());
         assert!(pod.spec.containers.is_empty());
+    }
+
+    #[test]
+    fn pod_and_host_ip_use_kubernetes_spelling() {
+        // Regression: camelCase made these `podIp`/`hostIp`, which kubectl never prints.
+        let pod: Pod =
+            serde_json::from_str(r#"{"status":{"podIP":"10.244.0.31","hostIP":"10.224.0.4"}}"#)
+                .unwrap();
+        assert_eq!(pod.status.pod_ip.as_deref(), Some("10.244.0.31"));
+        assert_eq!(pod.status.host_ip.as_deref(), Some("10.224.0.4"));
     }
 
     #[test]
