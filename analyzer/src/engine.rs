@@ -346,7 +346,8 @@ fn missing_inputs(rule: &Rule, index: &Index) -> Option<String> {
         let what: Vec<&str> = missing.iter().map(|i| i.describe()).collect();
         return Some(format!("no {} in the bundle", what.join(", ")));
     }
-    if rule.check.is_none() && !rule.matchers.is_empty() {
+    // Without `requires`, a rule's text sources are what it needs: one of them must be there.
+    if rule.spec.requires.is_empty() && !rule.matchers.is_empty() {
         let sources: BTreeSet<Input> = rule
             .matchers
             .iter()
