@@ -113,8 +113,10 @@ fn service_hits(
             if let Some(n) = &p.spec.node_name {
                 pf.insert("node".into(), n.clone());
             }
+            // The finding concerns the service; its not-Ready pods are evidence and
+            // bring their nodes along.
             out.push(Hit {
-                object: Some(pod_obj.clone()),
+                object: Some(object.clone()),
                 node: p.spec.node_name.clone(),
                 facts: pf,
                 evidence: vec![Evidence {
