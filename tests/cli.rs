@@ -326,3 +326,16 @@ fn rules_list_and_show() {
         .unwrap();
     assert_unusable(&o, "no rule 'no-such-rule'");
 }
+
+#[test]
+fn docs_catalogue_is_current() {
+    let o = bin().args(["rules", "list", "--markdown"]).output().unwrap();
+    assert!(o.status.success());
+    let generated = String::from_utf8(o.stdout).unwrap();
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/catalogue.md");
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "docs/catalogue.md is stale: run `cargo run -- rules list --markdown > docs/catalogue.md`"
+    );
+}
