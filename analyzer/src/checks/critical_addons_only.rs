@@ -84,9 +84,12 @@ pub fn check(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
     let table = (!nodes.is_empty()).then(|| node_table(nodes));
     let tainted = nodes.iter().filter(|n| critical_taint(n).is_some()).count();
 
+    // A scheduler message is a snapshot; when today's nodes include an untainted one, the
+    // pods can schedule now and the old message is history.
+    let contradicted = |h: &Hit| !nodes.is_empty() && !all_tainted && h.facts.contains_key("total");
     let mut out: Vec<Hit> = hits
         .into_iter()
-        .filter(|h| every_node(h) && about_service_connector(inputs, h))
+        .filter(|h| every_node(h) && about_service_connector(inputs, h) && !contradicted(h))
         .collect();
 
     if all_tainted {
@@ -212,6 +215,19 @@ mod tests {
         let tolerating = r#"{"items":[{"metadata":{"name":"sc-operator-1","namespace":"sc-system"},
             "spec":{"tolerations":[{"key":"CriticalAddonsOnly","operator":"Exists"}]},"status":{"phase":"Pending"}}]}"#;
         assert!(run(TAINTED, tolerating, Vec::new()).is_empty());
+    }
+
+    #[test]
+    fn old_scheduler_text_is_dropped_once_an_untainted_node_exists() {
+        let mut h = Hit::default();
+        h.facts.insert("namespace".into(), NAMESPACE.into());
+        h.facts.insert("total".into(), "2".into());
+        h.facts.insert("tainted".into(), "2".into());
+        let now = r#"{"items":[
+            {"metadata":{"name":"aks-system-1-vmss000000"},"spec":{"taints":[{"key":"CriticalAddonsOnly","value":"true","effect":"NoSchedule"}]}},
+            {"metadata":{"name":"aks-user-2-vmss000000"},"spec":{}}]}"#;
+        assert!(run(now, r#"{"items":[]}"#, vec![h.clone()]).is_empty());
+        assert_eq!(run(TAINTED, r#"{"items":[]}"#, vec![h]).len(), 1);
     }
 
     #[test]
