@@ -324,6 +324,22 @@ mod tests {
     }
 
     #[test]
+    fn windows_no_kubeconfig_and_refusal() {
+        let c = classify(
+            "Unable to connect to the server: dial tcp [::1]:8080: connectex: No connection could be made because the target machine actively refused it.",
+            Origin::Attachment,
+            None,
+        )
+        .unwrap();
+        assert_eq!(c.failure, Failure::NoKubeconfig);
+        assert!(c.windows);
+        assert_eq!(
+            att("Unable to connect to the server: dial tcp 20.61.12.4:443: connectex: No connection could be made because the target machine actively refused it."),
+            Some(Failure::Refused)
+        );
+    }
+
+    #[test]
     fn near_misses_are_not_the_api_server() {
         // Some other host timing out in pasted text.
         assert_eq!(
