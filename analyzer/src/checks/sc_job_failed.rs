@@ -1,7 +1,7 @@
 //! A failed `sc-job` Job in sc-system. The job deletes itself on success, so finding it
 //! with failed pods or a `Failed` condition is the sign. The finding shows the job's
-//! status, its pods with their nodes and container states, and the pods' log lines that
-//! the bundle holds (the rule's log matcher and error-level context lines).
+//! status, its pods with their nodes and container states, and the error-level lines of
+//! the pods' logs that the reading pass kept (`sc-` pods are context pods of the scan).
 
 use std::collections::BTreeSet;
 
@@ -95,8 +95,8 @@ fn status_text(job: &Job) -> String {
     text
 }
 
-/// The `sc_job_failed` check. The matchers' hits are log lines of job pods: they become
-/// context of the job's finding, never findings of their own.
+/// The `sc_job_failed` check. Hits of text matchers, if a rule gives it any, are log lines
+/// of job pods: they become context of the job's finding, never findings of their own.
 pub fn check(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
     let Some(job) = inputs
         .index
@@ -118,7 +118,7 @@ pub fn check(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
     let pod_names: BTreeSet<&str> = pods.iter().map(|p| p.metadata.name.as_str()).collect();
     let belongs = |pod: &str| pod_names.contains(pod) || is_job_pod_name(pod);
 
-    // Log lines: the matcher's lines first, then error-level context lines of the same pods.
+    // Log lines: any matcher's lines, then the error-level context lines of the same pods.
     let mut lines: Vec<Evidence> = Vec::new();
     let mut seen: BTreeSet<(String, Option<u64>)> = BTreeSet::new();
     for h in &hits {
