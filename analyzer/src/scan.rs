@@ -478,15 +478,33 @@ fn klog_time(text: &[u8]) -> Option<String> {
     None
 }
 
-/// klog `E`/`F` lines, logfmt `level=error` and JSON `"level":"error"`.
+/// Markers of an error-level line near its start: logfmt and JSON levels, and the upper-case
+/// level names of Python `logging`, log4j/logback and similar formats, plus Python
+/// tracebacks and Go panics.
+const ERROR_MARKERS: &[&[u8]] = &[
+    b"level=error",
+    b"level=fatal",
+    b"\"level\":\"error\"",
+    b"\"level\":\"fatal\"",
+    b" ERROR ",
+    b"[ERROR]",
+    b"ERROR:",
+    b" FATAL ",
+    b" CRITICAL ",
+    b"Traceback (most recent call last)",
+    b"panic: ",
+];
+
+/// klog `E`/`F` lines and the [`ERROR_MARKERS`].
 fn is_error_level(text: &[u8]) -> bool {
     if text.len() > 5 && matches!(text[0], b'E' | b'F') && text[1..5].iter().all(u8::is_ascii_digit)
     {
         return true;
     }
     let head = &text[..text.len().min(200)];
-    memchr::memmem::find(head, b"level=error").is_some()
-        || memchr::memmem::find(head, b"\"level\":\"error\"").is_some()
+    ERROR_MARKERS
+        .iter()
+        .any(|m| memchr::memmem::find(head, m).is_some())
 }
 
 fn excerpt(text: &[u8]) -> String {
@@ -601,6 +619,29 @@ mod tests {
         assert_eq!(r.context.len(), 1);
         assert_eq!(r.context[0].line, 2);
         assert_eq!(r.context[0].ts.as_deref(), Some("1122 04:00:01.5"));
+    }
+
+    #[test]
+    fn error_level_covers_common_formats() {
+        for line in [
+            "E1122 04:00:01.5 1 a.go:2] failed",
+            "time=2026-11-22T04:00:01Z level=error msg=boom",
+            r#"{"level":"error","msg":"boom"}"#,
+            "2026-11-22 03:38:48,883 ERROR failed to create secret",
+            "[ERROR] 2026-11-22 03:38:48 failed",
+            "ERROR: failed to create secret",
+            "Traceback (most recent call last):",
+            "panic: runtime error: invalid memory address",
+        ] {
+            assert!(is_error_level(line.as_bytes()), "{line}");
+        }
+        for line in [
+            "I1122 04:00:00.1 1 a.go:1] fine",
+            "2026-11-22 03:38:43,120 INFO  creating service account",
+            "level=info msg=\"no errors\"",
+        ] {
+            assert!(!is_error_level(line.as_bytes()), "{line}");
+        }
     }
 
     #[test]

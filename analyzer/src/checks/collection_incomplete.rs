@@ -1,10 +1,285 @@
-//! Names, for each failed collection step, the diagnoses it prevents.
-//!
-//! Not written yet: passes the matchers' hits through unchanged.
+//! Collection steps that failed for a reason other than an unreachable API server: the
+//! person collecting was not allowed to read something, a CRD is not installed, a step
+//! timed out. Each failed step becomes a row naming what is missing from the bundle and
+//! which diagnoses of the catalogue cannot be made without it (from their `requires` and
+//! their matchers' sources).
+
+use std::collections::BTreeSet;
+use std::sync::LazyLock;
+
+use regex::Regex;
 
 use crate::engine::{Hit, Inputs};
+use crate::finding::Table;
+use crate::index::Input;
+use crate::matchers::captures_of;
+
+use super::apiserver_unreachable::{classify, Origin};
+
+fn re(p: &str) -> Regex {
+    Regex::new(p).expect("static regex")
+}
+
+static FORBIDDEN: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?i)forbidden: User "(?P<user>[^"]+)" cannot (?P<verb>[a-z]+) resource "(?P<resource>[^"]+)"(?: in API group "(?P<api_group>[^"]*)")?(?: in the namespace "(?P<resource_namespace>[^"]+)")?"#,
+    )
+});
+static MISSING_TYPE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?i)the server doesn't have a resource type "?(?P<resource_type>[A-Za-z0-9.\-]+)"?|no matches for kind "?(?P<kind_missing>[A-Za-z0-9.\-]+)"?|the server could not find the requested resource"#,
+    )
+});
+static UNAUTHENTICATED: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)You must be logged in to the server|\(Unauthorized\)|AADSTS\d+|get-token|kubelogin")
+});
+static TLS_CERT: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)x509:|certificate signed by unknown authority"));
+static TIMEOUT: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)timed out after \d+s|context deadline exceeded|Client\.Timeout exceeded|unable to return a response in the time allotted|\(Timeout\)|i/o timeout|timed out waiting",
+    )
+});
+/// The API server answered but could not reach a node's kubelet (logs, exec, debug).
+static KUBELET: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)error dialing backend|:10250\b[^\n]*(?:i/o timeout|connection refused|no route to host|context deadline exceeded)",
+    )
+});
+static NOT_FOUND: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)\(NotFound\)|\bnot found\b"));
+
+/// Why a step failed, as the fact value templates test.
+fn reason_of(text: &str) -> &'static str {
+    if FORBIDDEN.is_match(text) || text.contains("(Forbidden)") {
+        "forbidden"
+    } else if KUBELET.is_match(text) {
+        "kubelet_unreachable"
+    } else if MISSING_TYPE.is_match(text) {
+        "missing_resource_type"
+    } else if UNAUTHENTICATED.is_match(text) {
+        "unauthenticated"
+    } else if TLS_CERT.is_match(text) {
+        "tls_certificate"
+    } else if TIMEOUT.is_match(text) {
+        "timeout"
+    } else if NOT_FOUND.is_match(text) {
+        "not_found"
+    } else {
+        "other"
+    }
+}
+
+/// The bundle input a step writes and the file(s) a person would look for.
+fn missing_of(step: &str) -> (Option<Input>, String) {
+    let (head, rest) = step.split_once('/').unwrap_or((step, ""));
+    let ns_file = |file: &str| {
+        if rest.is_empty() {
+            format!("namespaces/*/{file}")
+        } else {
+            format!("namespaces/{rest}/{file}")
+        }
+    };
+    match head {
+        "nodes" => (Some(Input::Nodes), "cluster/nodes.json".into()),
+        "nnc" => (Some(Input::Nnc), "cluster/nnc.json".into()),
+        "version" => (None, "cluster/version.json".into()),
+        "config" => (None, "cluster context and server address".into()),
+        "pods" => (Some(Input::Pods), ns_file("pods.json")),
+        "events" => (Some(Input::Events), ns_file("events.json")),
+        "services" => (Some(Input::Services), ns_file("services.json")),
+        "endpoints" => (Some(Input::Endpoints), ns_file("endpoints.json")),
+        "networkpolicies" => (
+            Some(Input::NetworkPolicies),
+            ns_file("networkpolicies.json"),
+        ),
+        "jobs" => (Some(Input::Jobs), ns_file("jobs.json")),
+        "logs" => (Some(Input::Logs), format!("{step}.log")),
+        "ipam" => (Some(Input::Ipam), format!("nodes/{rest}/ipam.json")),
+        _ => (None, step.to_string()),
+    }
+}
+
+/// IDs of the catalogue's rules that read `input` (by `requires`, a matcher source, or a
+/// pod filter that needs pod labels), except `own`. For a step of one namespace (or one
+/// pod's log), matchers whose pod filter excludes it do not count.
+fn prevented(inputs: &Inputs, input: Input, step: &str, own: usize) -> Vec<String> {
+    let mut parts = step.split('/').skip(1);
+    let (ns, pod) = (parts.next(), parts.next());
+    let applies = |m: &crate::rules::CompiledMatcher| match (ns, pod) {
+        (Some(ns), Some(pod)) => crate::matchers::pod_ok(
+            m.spec.pods.as_ref(),
+            m.pod_name.as_ref(),
+            inputs.index,
+            ns,
+            pod,
+        ),
+        (Some(ns), None) => m
+            .spec
+            .pods
+            .as_ref()
+            .and_then(|f| f.namespace.as_deref())
+            .is_none_or(|want| want == ns),
+        _ => true,
+    };
+    let mut ids: BTreeSet<String> = BTreeSet::new();
+    for (i, r) in inputs.catalogue.rules.iter().enumerate() {
+        if i == own {
+            continue;
+        }
+        // A pod filter with labels or a volume driver needs the pod objects to decide.
+        let filters_pods = |m: &crate::rules::CompiledMatcher| {
+            m.spec
+                .pods
+                .as_ref()
+                .is_some_and(|f| !f.labels.is_empty() || f.volume_driver.is_some())
+        };
+        let reads = r.spec.requires.contains(&input)
+            || r.matchers
+                .iter()
+                .any(|m| m.spec.source.input() == input && applies(m))
+            || (input == Input::Pods && r.matchers.iter().any(|m| filters_pods(m) && applies(m)));
+        if reads {
+            ids.insert(r.spec.id.clone());
+        }
+    }
+    ids.into_iter().collect()
+}
+
+const COLUMNS: [&str; 4] = ["step", "reason", "missing", "diagnoses it prevents"];
 
 /// The `collection_incomplete` check.
-pub fn check(_inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
-    hits
+pub fn check(inputs: &Inputs, rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
+    let server = inputs
+        .index
+        .manifest
+        .as_ref()
+        .and_then(|m| m.cluster.as_ref())
+        .and_then(|c| c.server.clone());
+    let mut out = Vec::new();
+    for mut h in hits {
+        // Only the collector's own errors; an unreachable server is apiserver-unreachable.
+        let Some(step) = h.facts.get("step").cloned() else {
+            continue;
+        };
+        let text = h.facts.get("message").cloned().unwrap_or_default();
+        if classify(&text, Origin::Collector { step: &step }, server.as_deref()).is_some() {
+            continue;
+        }
+        let reason = reason_of(&text);
+        h.facts.insert("reason".into(), reason.into());
+        for re in [&*FORBIDDEN, &*MISSING_TYPE] {
+            if let Some(c) = re.captures(&text) {
+                h.facts.extend(captures_of(re, &c));
+            }
+        }
+        let (input, missing) = missing_of(&step);
+        let ids = input
+            .map(|i| prevented(inputs, i, &step, rule))
+            .unwrap_or_default();
+        h.facts.insert("missing".into(), missing.clone());
+        if !ids.is_empty() {
+            h.facts.insert("prevents".into(), ids.join(", "));
+        }
+        let why = match reason {
+            "forbidden" => match (
+                h.facts.get("user"),
+                h.facts.get("verb"),
+                h.facts.get("resource"),
+            ) {
+                (Some(u), Some(v), Some(r)) => format!("forbidden: {u} cannot {v} {r}"),
+                _ => "forbidden".into(),
+            },
+            "missing_resource_type" => match h.facts.get("resource_type") {
+                Some(t) => format!("resource type {t} not installed"),
+                None => "resource type not installed".into(),
+            },
+            other => other.replace('_', " "),
+        };
+        h.table = Some(Table {
+            columns: COLUMNS.iter().map(|c| c.to_string()).collect(),
+            rows: vec![vec![
+                step.clone(),
+                why,
+                missing,
+                if ids.is_empty() {
+                    "-".into()
+                } else {
+                    ids.join(", ")
+                },
+            ]],
+        });
+        out.push(h);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasons_are_told_apart() {
+        assert_eq!(
+            reason_of(
+                r#"Error from server (Forbidden): pods is forbidden: User "alice@contoso.com" cannot list resource "pods" in API group "" at the cluster scope"#
+            ),
+            "forbidden"
+        );
+        assert_eq!(
+            reason_of(r#"error: the server doesn't have a resource type "nodenetworkconfigs""#),
+            "missing_resource_type"
+        );
+        assert_eq!(reason_of("timed out after 120s and was killed"), "timeout");
+        assert_eq!(
+            reason_of("Error from server (Timeout): the server was unable to return a response in the time allotted, but may still be processing the request (get events)"),
+            "timeout"
+        );
+        assert_eq!(
+            reason_of("error: You must be logged in to the server (Unauthorized)"),
+            "unauthenticated"
+        );
+        assert_eq!(
+            reason_of(
+                r#"Error from server: Get "https://10.224.0.4:10250/containerLogs/sc-system/sc-operator-1/manager": dial tcp 10.224.0.4:10250: i/o timeout"#
+            ),
+            "kubelet_unreachable"
+        );
+    }
+
+    #[test]
+    fn steps_map_to_bundle_files() {
+        assert_eq!(
+            missing_of("pods/sc-system"),
+            (Some(Input::Pods), "namespaces/sc-system/pods.json".into())
+        );
+        assert_eq!(
+            missing_of("pods"),
+            (Some(Input::Pods), "namespaces/*/pods.json".into())
+        );
+        assert_eq!(
+            missing_of("ipam/aks-nodepool1-1-vmss000000"),
+            (
+                Some(Input::Ipam),
+                "nodes/aks-nodepool1-1-vmss000000/ipam.json".into()
+            )
+        );
+        assert_eq!(
+            missing_of("logs/sc-system/sc-job-x7k2p/sc-job"),
+            (
+                Some(Input::Logs),
+                "logs/sc-system/sc-job-x7k2p/sc-job.log".into()
+            )
+        );
+        assert_eq!(missing_of("nnc").0, Some(Input::Nnc));
+    }
+
+    #[test]
+    fn forbidden_captures_user_verb_resource() {
+        let t = r#"Error from server (Forbidden): events is forbidden: User "alice@contoso.com" cannot list resource "events" in API group "" in the namespace "sc-system""#;
+        let c = FORBIDDEN.captures(t).unwrap();
+        assert_eq!(&c["user"], "alice@contoso.com");
+        assert_eq!(&c["verb"], "list");
+        assert_eq!(&c["resource"], "events");
+        assert_eq!(&c["resource_namespace"], "sc-system");
+    }
 }

@@ -1,10 +1,318 @@
-//! A failed `sc-job` Job in sc-system.
-//!
-//! Not written yet: passes the matchers' hits through unchanged.
+//! A failed `sc-job` Job in sc-system. The job deletes itself on success, so finding it
+//! with failed pods or a `Failed` condition is the sign. The finding shows the job's
+//! status, its pods with their nodes and container states, and the error-level lines of
+//! the pods' logs that the reading pass kept (`sc-` pods are context pods of the scan).
 
-use crate::engine::{Hit, Inputs};
+use std::collections::BTreeSet;
 
-/// The `sc_job_failed` check.
-pub fn check(_inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
-    hits
+use crate::engine::{cut, Hit, Inputs};
+use crate::finding::{Evidence, Table};
+use crate::model::{Job, Pod};
+
+const NAMESPACE: &str = "sc-system";
+const JOB: &str = "sc-job";
+/// Log lines shown per finding.
+const MAX_LINES: usize = 16;
+
+fn failed(job: &Job) -> bool {
+    job.status.failed.unwrap_or(0) > 0
+        || job
+            .status
+            .conditions
+            .iter()
+            .any(|c| c.type_ == "Failed" && c.status == "True")
+}
+
+/// Pods of the job: owned by it, labelled `job-name`, or named after it.
+fn is_job_pod(p: &Pod) -> bool {
+    p.metadata
+        .owner_references
+        .iter()
+        .any(|o| o.kind == "Job" && o.name == JOB)
+        || p.metadata.labels.get("job-name").map(String::as_str) == Some(JOB)
+        || p.metadata
+            .labels
+            .get("batch.kubernetes.io/job-name")
+            .map(String::as_str)
+            == Some(JOB)
+}
+
+fn is_job_pod_name(name: &str) -> bool {
+    name.strip_prefix("sc-job-")
+        .is_some_and(|rest| !rest.is_empty() && rest.chars().all(|c| c.is_ascii_alphanumeric()))
+}
+
+/// A container's state in a few words: `Error (exit 1)`, `Running`, `ContainerCreating`.
+fn state_of(p: &Pod) -> String {
+    let mut parts = Vec::new();
+    for cs in p.all_statuses() {
+        let s = if let Some(t) = &cs.state.terminated {
+            format!(
+                "{}: {}{}",
+                cs.name,
+                t.reason.as_deref().unwrap_or("Terminated"),
+                t.exit_code
+                    .map(|c| format!(" (exit {c})"))
+                    .unwrap_or_default()
+            )
+        } else if let Some(w) = &cs.state.waiting {
+            format!("{}: {}", cs.name, w.reason.as_deref().unwrap_or("Waiting"))
+        } else if cs.state.running.is_some() {
+            format!("{}: Running", cs.name)
+        } else {
+            continue;
+        };
+        parts.push(s);
+    }
+    if parts.is_empty() {
+        p.status.reason.clone().unwrap_or_else(|| "-".into())
+    } else {
+        parts.join("; ")
+    }
+}
+
+fn status_text(job: &Job) -> String {
+    let s = &job.status;
+    let mut text = format!(
+        "active={} succeeded={} failed={}",
+        s.active.unwrap_or(0),
+        s.succeeded.unwrap_or(0),
+        s.failed.unwrap_or(0)
+    );
+    for c in &s.conditions {
+        if c.status == "True" {
+            text.push_str(&format!(
+                "; {}: {}{}",
+                c.type_,
+                c.reason.as_deref().unwrap_or(""),
+                c.message
+                    .as_deref()
+                    .map(|m| format!(" ({m})"))
+                    .unwrap_or_default()
+            ));
+        }
+    }
+    text
+}
+
+/// The `sc_job_failed` check. Hits of text matchers, if a rule gives it any, are log lines
+/// of job pods: they become context of the job's finding, never findings of their own.
+pub fn check(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
+    let Some(job) = inputs
+        .index
+        .namespaces
+        .get(NAMESPACE)
+        .and_then(|n| n.jobs.as_ref())
+        .and_then(|jobs| jobs.iter().find(|j| j.metadata.name == JOB))
+    else {
+        return Vec::new();
+    };
+    if !failed(job) {
+        return Vec::new();
+    }
+    let pods: Vec<&Pod> = inputs
+        .index
+        .pods_in(NAMESPACE)
+        .filter(|p| is_job_pod(p))
+        .collect();
+    let pod_names: BTreeSet<&str> = pods.iter().map(|p| p.metadata.name.as_str()).collect();
+    let belongs = |pod: &str| pod_names.contains(pod) || is_job_pod_name(pod);
+
+    // Log lines: any matcher's lines, then the error-level context lines of the same pods.
+    let mut lines: Vec<Evidence> = Vec::new();
+    let mut seen: BTreeSet<(String, Option<u64>)> = BTreeSet::new();
+    for h in &hits {
+        if !h.facts.get("pod").is_some_and(|p| belongs(p)) {
+            continue;
+        }
+        for e in &h.evidence {
+            if seen.insert((e.file.clone(), e.line)) {
+                let mut e = e.clone();
+                e.role = "context".into();
+                lines.push(e);
+            }
+        }
+    }
+    for c in &inputs.scan.context {
+        let (Some(ns), Some(pod)) = (&c.file.namespace, &c.file.pod) else {
+            continue;
+        };
+        if ns != NAMESPACE || !belongs(pod) {
+            continue;
+        }
+        if seen.insert((c.file.file.clone(), Some(c.line))) {
+            let ts = c.ts.as_deref().map(|t| inputs.time(t));
+            lines.push(Evidence {
+                file: c.file.file.clone(),
+                line: Some(c.line),
+                excerpt: c.text.clone(),
+                count: 1,
+                first_seen: ts.clone(),
+                last_seen: ts,
+                object: Some(format!("{ns}/pod/{pod}")),
+                role: "context".into(),
+            });
+        }
+    }
+    lines.sort_by(|a, b| a.file.cmp(&b.file).then(a.line.cmp(&b.line)));
+    lines.truncate(MAX_LINES);
+
+    let status = status_text(job);
+    let object = format!("{NAMESPACE}/job/{JOB}");
+    let nodes: BTreeSet<String> = pods
+        .iter()
+        .filter_map(|p| p.spec.node_name.clone())
+        .collect();
+    let mut facts = std::collections::BTreeMap::new();
+    facts.insert("namespace".to_string(), NAMESPACE.to_string());
+    facts.insert("name".to_string(), JOB.to_string());
+    facts.insert("kind".to_string(), "job".to_string());
+    facts.insert("status".to_string(), status.clone());
+    facts.insert(
+        "failed".to_string(),
+        job.status.failed.unwrap_or(0).to_string(),
+    );
+    if let Some(c) = job
+        .status
+        .conditions
+        .iter()
+        .find(|c| c.type_ == "Failed" && c.status == "True")
+    {
+        if let Some(r) = &c.reason {
+            facts.insert("condition_reason".to_string(), r.clone());
+        }
+        if let Some(m) = &c.message {
+            facts.insert("condition_message".to_string(), m.clone());
+        }
+    }
+    if !pods.is_empty() {
+        facts.insert(
+            "job_pods".to_string(),
+            pod_names.iter().copied().collect::<Vec<_>>().join(", "),
+        );
+    }
+    facts.insert("log_lines".to_string(), lines.len().to_string());
+    if let Some(n) = nodes.iter().next() {
+        facts.insert("node".to_string(), n.clone());
+    }
+    let table = (!pods.is_empty()).then(|| Table {
+        columns: ["pod", "node", "phase", "containers"]
+            .iter()
+            .map(|c| c.to_string())
+            .collect(),
+        rows: pods
+            .iter()
+            .map(|p| {
+                vec![
+                    p.metadata.name.clone(),
+                    p.spec.node_name.clone().unwrap_or_else(|| "-".into()),
+                    p.status.phase.clone().unwrap_or_else(|| "-".into()),
+                    state_of(p),
+                ]
+            })
+            .collect(),
+    });
+    let mut evidence = vec![Evidence {
+        file: inputs.object_file(NAMESPACE, "jobs.json"),
+        line: None,
+        excerpt: cut(&format!("job {JOB}: {status}")),
+        count: 1,
+        first_seen: None,
+        last_seen: None,
+        object: Some(object.clone()),
+        role: "signal".into(),
+    }];
+    evidence.extend(lines);
+    let mut out = vec![Hit {
+        object: Some(object),
+        node: nodes.iter().next().cloned(),
+        facts,
+        evidence,
+        table,
+    }];
+    // Each pod is an object of the finding too, on its node.
+    for p in &pods {
+        out.push(Hit {
+            object: Some(p.object_ref()),
+            node: p.spec.node_name.clone(),
+            ..Hit::default()
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::{Index, NamespaceObjects};
+    use crate::rules::Catalogue;
+    use crate::scan::ScanResults;
+
+    fn run(jobs: &str, pods: &str) -> Vec<Hit> {
+        let mut index = Index::default();
+        let ns = NamespaceObjects {
+            jobs: Some(
+                serde_json::from_str::<crate::model::List<Job>>(jobs)
+                    .unwrap()
+                    .items,
+            ),
+            pods: Some(
+                serde_json::from_str::<crate::model::List<Pod>>(pods)
+                    .unwrap()
+                    .items,
+            ),
+            ..Default::default()
+        };
+        index.namespaces.insert(NAMESPACE.into(), ns);
+        let scan = ScanResults::default();
+        let cat = Catalogue::default();
+        let inputs = Inputs {
+            index: &index,
+            scan: &scan,
+            catalogue: &cat,
+            line_origins: &[],
+            year: Some(2026),
+        };
+        check(&inputs, 0, Vec::new())
+    }
+
+    const POD: &str = r#"{"items":[{"metadata":{"name":"sc-job-x7k2p","namespace":"sc-system","labels":{"job-name":"sc-job"}},
+        "spec":{"nodeName":"aks-nodepool1-1-vmss000000"},
+        "status":{"phase":"Failed","containerStatuses":[{"name":"sc-job","state":{"terminated":{"reason":"Error","exitCode":1}}}]}}]}"#;
+
+    #[test]
+    fn failed_job_is_a_hit_with_its_pods() {
+        let hits = run(
+            r#"{"items":[{"metadata":{"name":"sc-job","namespace":"sc-system"},
+                "status":{"failed":6,"conditions":[{"type":"Failed","status":"True","reason":"BackoffLimitExceeded","message":"Job has reached the specified backoff limit"}]}}]}"#,
+            POD,
+        );
+        assert_eq!(hits.len(), 2);
+        assert_eq!(hits[0].object.as_deref(), Some("sc-system/job/sc-job"));
+        assert_eq!(hits[0].facts["condition_reason"], "BackoffLimitExceeded");
+        assert_eq!(hits[1].node.as_deref(), Some("aks-nodepool1-1-vmss000000"));
+        let t = hits[0].table.as_ref().unwrap();
+        assert_eq!(t.rows[0][3], "sc-job: Error (exit 1)");
+    }
+
+    #[test]
+    fn running_job_is_not_a_hit() {
+        assert!(run(
+            r#"{"items":[{"metadata":{"name":"sc-job","namespace":"sc-system"},"status":{"active":1}}]}"#,
+            POD
+        )
+        .is_empty());
+        assert!(run(
+            r#"{"items":[{"metadata":{"name":"other-job","namespace":"sc-system"},"status":{"failed":1}}]}"#,
+            POD
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn pod_names_of_the_job() {
+        assert!(is_job_pod_name("sc-job-x7k2p"));
+        assert!(!is_job_pod_name("sc-jobber"));
+        assert!(!is_job_pod_name("sc-job-"));
+    }
 }
