@@ -70,7 +70,8 @@ fn schema_rejects_broken_reports() {
         !good["findings"].as_array().unwrap().is_empty(),
         "the sample must have findings for this test to mean something"
     );
-    let broken: [(&str, fn(&mut serde_json::Value)); 5] = [
+    type Breakage = (&'static str, fn(&mut serde_json::Value));
+    let broken: [Breakage; 5] = [
         ("unknown severity", |d| {
             d["findings"][0]["severity"] = "fatal".into()
         }),
