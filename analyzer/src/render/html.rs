@@ -191,8 +191,9 @@ struct BarRow {
     y: u32,
     label_y: u32,
     bars: Vec<Bar>,
-    /// Set when the first bar exceeds the second (IPs held by no running pod).
+    /// Set when the first bar far exceeds the second (IPs held by no running pod).
     gap: Option<i64>,
+    gap_x: u32,
 }
 
 #[derive(Serialize)]
@@ -262,11 +263,16 @@ fn bar_chart(usage: &[NodeIpUsage], series: [(&'static str, &'static str, Pick);
                 }
             })
             .collect::<Vec<_>>();
+        // Worth pointing at: far more IPs held than pods running (a leak), not the
+        // one or two addresses a CNI keeps for itself.
         let gap = match (bars[0].value, bars[1].value) {
-            (Some(a), Some(b)) if a > b => Some(a - b),
+            (Some(a), Some(b)) if a - b >= 10.max(b) => Some(a - b),
             _ => None,
         };
+        // Beside the second bar's value, which is the short one when there is a gap.
+        let gap_x = bars[1].text_x + 8 * bars[1].value.unwrap_or(0).to_string().len() as u32 + 8;
         rows.push(BarRow {
+            gap_x,
             node: u.node.clone(),
             y: top,
             label_y: top + BAR_HEIGHT + 4,
@@ -466,11 +472,16 @@ fn timeline(events: &[TimelineEvent]) -> Timeline {
         })
         .collect();
     let axis_y = 4 + lanes.len() as u32 * LANE_HEIGHT;
+    let tick_format = if hi - lo > 20 * 3600 {
+        "%m-%d %H:%M"
+    } else {
+        "%H:%M"
+    };
     let ticks = (0..=4)
         .map(|k| {
             let s = lo + (hi - lo) * k / 4;
             let label = jiff::Timestamp::from_second(s)
-                .map(|t| t.strftime("%H:%M").to_string())
+                .map(|t| t.strftime(tick_format).to_string())
                 .unwrap_or_default();
             Tick { x: x_of(s), label }
         })
