@@ -108,3 +108,14 @@ fn ipam_leak_html_ko() {
 fn apiserver_unreachable_md_en() {
     check("apiserver-unreachable", "md", "en");
 }
+
+/// Pins how hostile bundle text comes out: escaped, never live markup.
+#[test]
+fn xss_md_en() {
+    check("xss", "md", "en");
+}
+
+#[test]
+fn xss_html_en() {
+    check("xss", "html", "en");
+}

@@ -1,7 +1,7 @@
 (function () {
   "use strict";
-  // Bundle text is only ever read with textContent and written nowhere as HTML: this
-  // script never uses innerHTML, outerHTML, insertAdjacentHTML or document.write.
+  // Bundle text is only ever read with textContent and never parsed as markup: no HTML
+  // setters, no writing into the document stream (a unit test in html.rs checks).
   var doc = document, root = doc.documentElement, body = doc.body;
   var SEVS = ["critical", "warning", "info"];
   var violations = 0;

@@ -534,6 +534,51 @@ mod tests {
     }
 
     #[test]
+    fn script_and_template_never_write_markup_from_text() {
+        for bad in [
+            "innerHTML",
+            "outerHTML",
+            "insertAdjacentHTML",
+            "document.write",
+            "eval(",
+            "new Function",
+        ] {
+            assert!(!JS.contains(bad), "report.js uses {bad}");
+        }
+        // Comments aside, nothing in the template may opt out of auto-escaping.
+        let code: String = TEMPLATE
+            .split("{#")
+            .map(|part| part.split_once("#}").map_or(part, |(_, rest)| rest))
+            .collect();
+        assert!(!code.contains("|safe") && !code.contains("| safe"));
+        assert!(!code.contains("autoescape"));
+    }
+
+    #[test]
+    fn hostile_text_is_escaped_everywhere() {
+        let mut report: Report = serde_json::from_value(serde_json::json!({
+            "schema": "aksbundle.report/v1",
+            "bundle": {"path": "<b>p</b>", "format": null, "collected_at": null,
+                       "cluster": {"context": "<i>ctx</i>"}},
+            "findings": [], "not_checked": [], "errors": [],
+        }))
+        .unwrap();
+        report.warning_events.push(TimelineEvent {
+            time: "2026-11-22T03:59:31Z".into(),
+            object: "ns/pod/<svg onload=x>".into(),
+            reason: "\"><script>".into(),
+            message: "</textarea><script>alert(1)</script>".into(),
+            count: 2,
+        });
+        let html = render(&report);
+        for live in ["<b>", "<i>", "<svg onload", "<script>alert", "\"><script>"] {
+            assert!(!html.contains(live), "{live} reached the page unescaped");
+        }
+        assert!(html.contains("&lt;/textarea&gt;&lt;script&gt;alert(1)&lt;/script&gt;"));
+        assert_eq!(html, render(&report), "rendering is deterministic");
+    }
+
+    #[test]
     fn escapes_markup_and_quotes() {
         assert_eq!(
             escape_html(r#"<a href="x" onclick='y'>&</a>"#),
