@@ -82,6 +82,12 @@
     });
   });
   if (search) search.addEventListener("input", function () { state.q = search.value; writeHash(); apply(); });
+  // "/" focuses the search box, as on GitHub; Escape clears it.
+  doc.addEventListener("keydown", function (e) {
+    var t = e.target && e.target.tagName;
+    if (search && e.key === "/" && t !== "INPUT" && t !== "TEXTAREA") { e.preventDefault(); search.focus(); }
+    if (search && e.key === "Escape" && e.target === search && search.value) { search.value = ""; state.q = ""; writeHash(); apply(); }
+  });
   window.addEventListener("hashchange", function () { if (readHash()) apply(); });
 
   // Expand / collapse every section.
