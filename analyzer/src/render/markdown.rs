@@ -46,6 +46,17 @@ fn cell(v: String) -> String {
     }
 }
 
+/// Prose from rules and the bundle: raw HTML shows as text (GitHub and Azure DevOps
+/// render inline HTML).
+fn text(v: String) -> String {
+    v.replace('<', "&lt;")
+}
+
+/// Prose on one line (a heading, a list item).
+fn inline(v: String) -> String {
+    text(v.replace(['\r', '\n'], " "))
+}
+
 fn list_cell(v: Vec<String>) -> String {
     if v.is_empty() {
         return "–".into();
@@ -109,6 +120,8 @@ fn env() -> Environment<'static> {
     env.add_filter("cell", cell);
     env.add_filter("list_cell", list_cell);
     env.add_filter("code", code);
+    env.add_filter("text", text);
+    env.add_filter("inline", inline);
     env.add_filter("fence", fence);
     env.add_template("report.md", TEMPLATE)
         .expect("report template compiles");
@@ -169,6 +182,7 @@ mod tests {
         assert!(f.starts_with("  ````text\n"));
         assert!(f.ends_with("  ````"));
         assert_eq!(code("a`b".into()), "`` a`b ``");
+        assert_eq!(inline("<script>\nx".into()), "&lt;script> x");
     }
 
     #[test]
