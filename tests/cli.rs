@@ -329,7 +329,10 @@ fn rules_list_and_show() {
 
 #[test]
 fn docs_catalogue_is_current() {
-    let o = bin().args(["rules", "list", "--markdown"]).output().unwrap();
+    let o = bin()
+        .args(["rules", "list", "--markdown"])
+        .output()
+        .unwrap();
     assert!(o.status.success());
     let generated = String::from_utf8(o.stdout).unwrap();
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/catalogue.md");

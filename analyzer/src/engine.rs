@@ -526,6 +526,8 @@ fn finding_of(inputs: &Inputs, rule: &Rule, hits: Vec<Hit>, lang: &str) -> Findi
     }
     let ctx = serde_json::Value::Object(ctx_map);
     let render = |t: &str| crate::render::render_text(t, &ctx);
+    // Commands are pasted into a shell: bundle values in them are quoted where needed.
+    let cmd_ctx = crate::render::shell_quoted_context(&ctx);
     let mut steps = Vec::new();
     for s in &rule.spec.remediation {
         if let Some(w) = &s.when {
@@ -538,7 +540,7 @@ fn finding_of(inputs: &Inputs, rule: &Rule, hits: Vec<Hit>, lang: &str) -> Findi
             commands: s
                 .commands
                 .iter()
-                .map(|c| render(c))
+                .map(|c| crate::render::render_text(c, &cmd_ctx))
                 .filter(|c| !c.trim().is_empty())
                 .collect(),
         });

@@ -123,12 +123,20 @@ pub fn catalogue_markdown(catalogue: &analyzer::Catalogue) -> String {
          | ID | severity | area | title |\n|---|---|---|---|\n",
     );
     for r in &catalogue.rules {
-        let link = r.origin.strip_prefix("rules/").map(|d| format!("../rules/{d}/README.md"));
+        let link = r
+            .origin
+            .strip_prefix("rules/")
+            .map(|d| format!("../rules/{d}/README.md"));
         let id = match link {
             Some(l) => format!("[`{}`]({l})", r.spec.id),
             None => format!("`{}`", r.spec.id),
         };
-        s.push_str(&format!("| {id} | {} | {} | {} |\n", r.spec.severity.as_str(), r.area, r.spec.title.en.replace('|', "\\|")));
+        s.push_str(&format!(
+            "| {id} | {} | {} | {} |\n",
+            r.spec.severity.as_str(),
+            r.area,
+            r.spec.title.en.replace('|', "\\|")
+        ));
     }
     s
 }

@@ -19,15 +19,43 @@ pub fn template_env() -> Environment<'static> {
 }
 
 /// Quotes a value for a POSIX shell when it needs it.
-fn shell_quote(value: String) -> String {
-    if !value.is_empty()
-        && value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@,+".contains(c))
-    {
+/// Idempotent: a value this function already quoted is returned as it is.
+pub fn shell_quote(value: String) -> String {
+    if is_shell_safe(&value) || is_quoted(&value) {
         value
     } else {
         format!("'{}'", value.replace('\'', r"'\''"))
+    }
+}
+
+fn is_shell_safe(value: &str) -> bool {
+    !value.is_empty()
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@,+".contains(c))
+}
+
+/// True for `'...'` where every inner quote is the `'\''` escape this module writes.
+fn is_quoted(value: &str) -> bool {
+    let Some(inner) = value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')) else {
+        return false;
+    };
+    !value.is_empty() && value.len() >= 2 && !inner.replace(r"'\''", "").contains('\'')
+}
+
+/// A copy of a template context whose strings are shell-quoted where they need it, for
+/// rendering commands: bundle text (a pod named `x; rm -rf ~`) stays one argument.
+pub fn shell_quoted_context(ctx: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match ctx {
+        Value::String(s) => Value::String(shell_quote(s.clone())),
+        Value::Array(a) => Value::Array(a.iter().map(shell_quoted_context).collect()),
+        Value::Object(o) => Value::Object(
+            o.iter()
+                .map(|(k, v)| (k.clone(), shell_quoted_context(v)))
+                .collect(),
+        ),
+        other => other.clone(),
     }
 }
 
@@ -89,5 +117,19 @@ mod tests {
         assert!(!eval_bool("missing", &ctx));
         assert_eq!(shell_quote("app=web".into()), "app=web");
         assert_eq!(shell_quote("it's".into()), r"'it'\''s'");
+        assert_eq!(shell_quote(shell_quote("it's".into())), r"'it'\''s'");
+        assert_eq!(shell_quote("'a' b'".into()), r"''\''a'\'' b'\'''");
+        let quoted = shell_quoted_context(
+            &serde_json::json!({"pod": "x; rm -rf ~", "n": 3, "l": ["ok", "a b"]}),
+        );
+        assert_eq!(
+            quoted,
+            serde_json::json!({"pod": "'x; rm -rf ~'", "n": 3, "l": ["ok", "'a b'"]})
+        );
+        let cmd = render_text(
+            "kubectl logs {{ pod }} -n {{ ns | shell_quote }}",
+            &shell_quoted_context(&serde_json::json!({"pod": "$(reboot)", "ns": "a b"})),
+        );
+        assert_eq!(cmd, "kubectl logs '$(reboot)' -n 'a b'");
     }
 }
