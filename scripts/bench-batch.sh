@@ -174,14 +174,14 @@ for n in 50 200 800; do
     done
   fi
 done
-# 200 zip bundles (decompressed on the analyzing thread), to separate the reader's
+# The tar.gz bundles of the first 200 re-packed as zip (decompressed on the analyzing thread), to separate the reader's
 # inflate thread from the -j scaling.
 if [[ ! -d "$WORK/sets/zip200" ]]; then
   python3 - "$WORK" <<'PY'
 import os, sys, tarfile, zipfile
 work = sys.argv[1]
 out = os.path.join(work, "sets", "zip200")
-for d in sorted(os.listdir(os.path.join(work, "pool")))[:200]:
+for d in sorted(n for n in os.listdir(os.path.join(work, "pool")) if not n.startswith("."))[:200]:
     src_dir = os.path.join(work, "pool", d)
     for f in os.listdir(src_dir):
         if not f.endswith(".tar.gz"):
@@ -200,37 +200,37 @@ fi
 bytes_of() { du -sLb "$1" | cut -f1; }
 count_of() { find -L "$1" -type f \( -name '*.tar.gz' -o -name '*.zip' \) | wc -l; }
 
-# run SET J -> prints "wall_s peak_rss_kb" (median wall of $REPEAT runs, max RSS)
+# run SET J -> prints "wall_s peak_rss_kb cpu_s" (medians of $REPEAT runs; RSS the max)
 run() {
-  local set="$1" j="$2" walls=() rss=0
+  local set="$1" j="$2" walls=() cpus=() rss=0
   for _ in $(seq "$REPEAT"); do
-    /usr/bin/time -f '%e %M' -o "$WORK/time.txt" \
+    /usr/bin/time -f '%e %M %U %S' -o "$WORK/time.txt" \
       "$AKSBUNDLE" batch "$set" -j "$j" --out "$WORK/out.jsonl" 2>/dev/null
-    read -r w m < "$WORK/time.txt"
-    walls+=("$w"); (( m > rss )) && rss=$m
+    read -r w m u s < "$WORK/time.txt"
+    walls+=("$w"); cpus+=("$(awk -v u="$u" -v s="$s" 'BEGIN {print u+s}')")
+    (( m > rss )) && rss=$m
   done
-  local med
-  med=$(printf '%s\n' "${walls[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-  echo "$med $rss"
+  median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+  echo "$(median "${walls[@]}") $rss $(median "${cpus[@]}")"
 }
 
 row() { # label set j
-  local label="$1" set="$2" j="$3" n mb w rss
+  local label="$1" set="$2" j="$3" n mb w rss cpu
   n=$(count_of "$set"); mb=$(bytes_of "$set")
-  read -r w rss < <(run "$set" "$j")
-  awk -v l="$label" -v n="$n" -v b="$mb" -v w="$w" -v r="$rss" -v j="$j" 'BEGIN {
-    printf "| %s | %d | %.1f | -j%d | %.2f | %.1f | %.1f | %.0f |\n", l, n, b/1e6, j, w, n/w, b/1e6/w, r/1024 }'
+  read -r w rss cpu < <(run "$set" "$j")
+  awk -v l="$label" -v n="$n" -v b="$mb" -v w="$w" -v r="$rss" -v j="$j" -v c="$cpu" 'BEGIN {
+    printf "| %s | %d | %.1f | -j%d | %.2f | %.1f | %.1f | %.2f | %.0f%% | %.0f |\n", l, n, b/1e6, j, w, n/w, b/1e6/w, c, c*100/w, r/1024 }'
   echo "$w" > "$WORK/last_wall"
 }
 
 echo "aksbundle $("$AKSBUNDLE" --version 2>/dev/null | cut -d' ' -f2), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), repeat $REPEAT (median wall)"
 echo
-echo "| set | bundles | MB on disk | jobs | wall s | bundles/s | MB/s | peak RSS MiB |"
-echo "|---|---:|---:|---|---:|---:|---:|---:|"
+echo "| set | bundles | MB on disk | jobs | wall s | bundles/s | MB/s | CPU s | CPU used | peak RSS MiB |"
+echo "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|"
 row "200 mixed" "$WORK/sets/200" 1; w1=$(cat "$WORK/last_wall")
 row "200 mixed" "$WORK/sets/200" 2; w2=$(cat "$WORK/last_wall")
-row "200 zip" "$WORK/sets/zip200" 1; z1=$(cat "$WORK/last_wall")
-row "200 zip" "$WORK/sets/zip200" 2; z2=$(cat "$WORK/last_wall")
+row "zip only" "$WORK/sets/zip200" 1; z1=$(cat "$WORK/last_wall")
+row "zip only" "$WORK/sets/zip200" 2; z2=$(cat "$WORK/last_wall")
 row "50 mixed" "$WORK/sets/50" 2; s50=$(cat "$WORK/last_wall")
 row "800 mixed" "$WORK/sets/800" 2; s800=$(cat "$WORK/last_wall")
 row "1 large ($BIG_MB MB log)" "$WORK/big" 1

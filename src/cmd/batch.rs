@@ -206,6 +206,8 @@ pub fn run(args: BatchArgs) -> anyhow::Result<ExitCode> {
         display_path: None,
     };
 
+    let work = batch::Batch::new(&catalogue, opts, rule_issues);
+
     let mut warn = |w: String| eprintln!("aksbundle: {w}");
     let found = batch::discover(&args.paths, &mut warn)?;
     let inputs: Vec<Input> = found
@@ -242,7 +244,7 @@ pub fn run(args: BatchArgs) -> anyhow::Result<ExitCode> {
         &todo,
         jobs,
         window,
-        |input| batch::analyze_one(input, &catalogue, &opts, &rule_issues),
+        |input| work.analyze(input),
         |i, line| -> anyhow::Result<()> {
             let input = &todo[i];
             match &mut results {

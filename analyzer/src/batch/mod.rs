@@ -16,10 +16,13 @@ pub use discover::{discover, Input};
 pub use shard::Shard;
 pub use summary::Summary;
 
-use crate::engine::{analyze, AnalyzeOptions};
+use crate::engine::{evaluate, scan_plan, AnalyzeOptions};
 use crate::error::ReadIssue;
 use crate::finding::{BundleFacts, Report, REPORT_SCHEMA};
+use crate::matchers::Origin;
+use crate::reader::read_bundle;
 use crate::rules::Catalogue;
+use crate::scan::ScanPlan;
 
 /// How a bundle's analysis ended; the `outcome` key of its line.
 #[derive(
@@ -55,48 +58,69 @@ pub struct Line {
     pub outcome: Outcome,
 }
 
-/// Analyzes one bundle into its line. Never fails: a bundle that cannot be opened, or
-/// that makes the analyzer panic, gets a line whose `errors` say why. `extra_errors`
-/// (broken user rules) are added to every line, as `analyze` adds them to its report.
-pub fn analyze_one(
-    input: &Input,
-    catalogue: &Catalogue,
-    opts: &AnalyzeOptions,
-    extra_errors: &[ReadIssue],
-) -> Line {
-    let opts = AnalyzeOptions {
-        display_path: Some(input.display.clone()),
-        ..opts.clone()
-    };
-    let result = catch_unwind(AssertUnwindSafe(|| analyze(&input.path, catalogue, &opts)));
-    let (mut report, outcome) = match result {
-        Ok(Ok(analysis)) => {
-            let outcome = if analysis.damaged.is_some() {
-                Outcome::Damaged
-            } else {
-                Outcome::Analyzed
-            };
-            (analysis.report, outcome)
+/// What every bundle of a run shares: the catalogue, its scan plan (compiled once per
+/// run rather than once per bundle, as [`crate::analyze`] does), and the options.
+pub struct Batch<'c> {
+    catalogue: &'c Catalogue,
+    plan: ScanPlan,
+    origins: Vec<Origin>,
+    opts: AnalyzeOptions,
+    extra_errors: Vec<ReadIssue>,
+}
+
+impl<'c> Batch<'c> {
+    /// `extra_errors` (broken user rules) are added to every line, as `analyze` adds them
+    /// to its report.
+    pub fn new(
+        catalogue: &'c Catalogue,
+        opts: AnalyzeOptions,
+        extra_errors: Vec<ReadIssue>,
+    ) -> Self {
+        let (plan, origins) = scan_plan(catalogue);
+        Batch {
+            catalogue,
+            plan,
+            origins,
+            opts,
+            extra_errors,
         }
-        Ok(Err(e)) => (
-            failed_report(input, e.to_string(), &opts.lang),
-            Outcome::Failed,
-        ),
-        Err(panic) => {
-            let what = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_else(|| "unknown panic".into());
-            let message =
-                format!("the analyzer failed on this bundle (a bug; please report it): {what}");
-            (failed_report(input, message, &opts.lang), Outcome::Failed)
+    }
+
+    /// Analyzes one bundle into its line. Never fails: a bundle that cannot be opened, or
+    /// that makes the analyzer panic, gets a line whose `errors` say why.
+    pub fn analyze(&self, input: &Input) -> Line {
+        let lang = self.opts.lang.as_str();
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            read_bundle(&input.path, &self.opts.limits, &self.plan).map(|outcome| {
+                evaluate(outcome, self.catalogue, &self.origins, &input.display, lang)
+            })
+        }));
+        let (mut report, outcome) = match result {
+            Ok(Ok(analysis)) => {
+                let outcome = if analysis.damaged.is_some() {
+                    Outcome::Damaged
+                } else {
+                    Outcome::Analyzed
+                };
+                (analysis.report, outcome)
+            }
+            Ok(Err(e)) => (failed_report(input, e.to_string(), lang), Outcome::Failed),
+            Err(panic) => {
+                let what = panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_else(|| "unknown panic".into());
+                let message =
+                    format!("the analyzer failed on this bundle (a bug; please report it): {what}");
+                (failed_report(input, message, lang), Outcome::Failed)
+            }
+        };
+        report.errors.extend(self.extra_errors.iter().cloned());
+        Line {
+            json: line_of(&report, outcome),
+            outcome,
         }
-    };
-    report.errors.extend(extra_errors.iter().cloned());
-    Line {
-        json: line_of(&report, outcome),
-        outcome,
     }
 }
 
@@ -339,7 +363,7 @@ mod tests {
             display: "t1/x.tar.gz".into(),
             bytes: 0,
         };
-        let line = analyze_one(&input, &cat, &AnalyzeOptions::default(), &[]);
+        let line = Batch::new(&cat, AnalyzeOptions::default(), Vec::new()).analyze(&input);
         assert_eq!(line.outcome, Outcome::Failed);
         let v: serde_json::Value = serde_json::from_str(&line.json).unwrap();
         for key in [
