@@ -622,10 +622,12 @@ fn group_bars(rows: &[GroupRow]) -> Vec<Bar> {
         .collect()
 }
 
+const LEGEND: &str = "<p class=\"muted\"><span class=\"sev critical\">critical</span> worst finding critical · <span class=\"sev warning\">warning</span> worst finding a warning · <span class=\"sev other\">other</span> info only, no findings, or failed</p>\n";
+
 const CSS: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2rem;color:#212121;max-width:75rem}\
 table{border-collapse:collapse;margin:1rem 0}th,td{border:1px solid #ddd;padding:.3rem .6rem;text-align:left;vertical-align:top}\
 th{background:#f5f5f5}td.n{text-align:right}code{font-size:.9em}.sev{color:#fff;border-radius:3px;padding:0 .4em;font-size:.85em}\
-.critical{background:#c62828}.warning{background:#ef6c00}.info{background:#1565c0}.failed{background:#424242}.damaged{background:#6d4c41}.analyzed{background:#2e7d32}\
+.critical{background:#c62828}.warning{background:#ef6c00}.info{background:#1565c0}.failed{background:#424242}.damaged{background:#6d4c41}.analyzed{background:#2e7d32}.other{background:#9e9e9e}\
 svg.chart{display:block;margin:1rem 0;max-width:100%;height:auto}svg .lbl,svg .val{font-size:12px;fill:#212121}\
 details summary{cursor:pointer}.muted{color:#757575}";
 
@@ -736,6 +738,7 @@ impl Summary {
                 &format!("{title}: bundles, coloured by their worst finding"),
                 &group_bars(rows),
             ));
+            o.push_str(LEGEND);
             o.push_str("<table><tr><th>Version</th><th>Bundles</th><th>Worst critical</th><th>Worst warning</th><th>Failed</th><th>Most common</th></tr>\n");
             for g in rows.iter() {
                 let top: Vec<String> = g
