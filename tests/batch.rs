@@ -157,7 +157,13 @@ fn a_corrupt_bundle_gets_an_errors_line_and_the_run_goes_on() {
     let root = t.path().join("in");
     let want = tickets(&root);
     let out = t.path().join("r.jsonl");
-    ok(batch(&["--out", out.to_str().unwrap()], &[&root]));
+    let o = ok(batch(&["--out", out.to_str().unwrap()], &[&root]));
+    // Quiet when stderr is not a terminal: no progress, no per-bundle chatter.
+    assert!(
+        o.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let ls = lines(&out);
     assert_eq!(ls.len(), want.len());
     let analyze_keys: Vec<String> = {
@@ -421,7 +427,13 @@ fn a_ticket_zip_holding_a_bundle_tar_gz_is_found_and_analyzed() {
     zip.write_all(&tgz).unwrap();
     let bytes = zip.finish().unwrap().into_inner();
     std::fs::write(root.join("case-2611220001/ticket-export.zip"), bytes).unwrap();
-    let o = ok(batch(&[], &[&root]));
+    let summary = t.path().join("summary.md");
+    let o = ok(batch(&["--summary", summary.to_str().unwrap()], &[&root]));
+    let md = std::fs::read_to_string(&summary).unwrap();
+    assert!(
+        md.contains("**1** bundles") && md.contains("kv-nmi-token-error"),
+        "{md}"
+    );
     let text = String::from_utf8(o.stdout).unwrap();
     let ls: Vec<serde_json::Value> = text
         .lines()

@@ -117,6 +117,12 @@ impl ResultsFile {
                 (journal_had, journal_end) = scan(&journal, true, warn)?;
             }
         }
+        if !resume && journal.exists() {
+            warn(format!(
+                "{}: an interrupted run's results were discarded (--resume keeps them)",
+                journal.display()
+            ));
+        }
         let file = if resume && journal.exists() {
             let f = OpenOptions::new().read(true).write(true).open(&journal)?;
             // Cut an incomplete last line, so new lines start on a line of their own.
@@ -316,8 +322,10 @@ mod tests {
         let t = tempfile::tempdir().unwrap();
         let out = t.path().join("r.jsonl");
         fs::write(journal_path(&out), format!("{}\n", line("old"))).unwrap();
-        let (mut f, done) = ResultsFile::open(&out, false, &mut |_| {}).unwrap();
+        let mut warns = Vec::new();
+        let (mut f, done) = ResultsFile::open(&out, false, &mut |w| warns.push(w)).unwrap();
         assert!(done.is_empty());
+        assert_eq!(warns.len(), 1);
         f.append("a", &line("a")).unwrap();
         f.finish(&["a".into()]).unwrap();
         assert_eq!(paths(&out), ["a"]);
