@@ -200,43 +200,62 @@ fi
 bytes_of() { du -sLb "$1" | cut -f1; }
 count_of() { find -L "$1" -type f \( -name '*.tar.gz' -o -name '*.zip' \) | wc -l; }
 
-# run SET J -> prints "wall_s peak_rss_kb cpu_s" (medians of $REPEAT runs; RSS the max)
-run() {
-  local set="$1" j="$2" walls=() cpus=() rss=0
-  for _ in $(seq "$REPEAT"); do
-    /usr/bin/time -f '%e %M %U %S' -o "$WORK/time.txt" \
-      "$AKSBUNDLE" batch "$set" -j "$j" --out "$WORK/out.jsonl" 2>/dev/null
-    read -r w m u s < "$WORK/time.txt"
-    walls+=("$w"); cpus+=("$(awk -v u="$u" -v s="$s" 'BEGIN {print u+s}')")
-    (( m > rss )) && rss=$m
-  done
-  median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-  echo "$(median "${walls[@]}") $rss $(median "${cpus[@]}")"
+# One timed run: prints "wall_s peak_rss_kb cpu_s".
+once() {
+  /usr/bin/time -f '%e %M %U %S' -o "$WORK/time.txt" \
+    "$AKSBUNDLE" batch "$1" -j "$2" --out "$WORK/out.jsonl" 2>/dev/null
+  awk '{print $1, $2, $3 + $4}' "$WORK/time.txt"
 }
 
-row() { # label set j
-  local label="$1" set="$2" j="$3" n mb w rss cpu
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+# rows LABEL SET J... : $REPEAT rounds, each running every J once in turn (interleaved, so
+# a change in the machine's load hits every J alike); one table row per J with the median
+# wall and CPU time and the highest RSS.
+rows() {
+  local label="$1" set="$2"; shift 2
+  local n mb j w m c
   n=$(count_of "$set"); mb=$(bytes_of "$set")
-  read -r w rss cpu < <(run "$set" "$j")
-  awk -v l="$label" -v n="$n" -v b="$mb" -v w="$w" -v r="$rss" -v j="$j" -v c="$cpu" 'BEGIN {
-    printf "| %s | %d | %.1f | -j%d | %.2f | %.1f | %.1f | %.2f | %.0f%% | %.0f |\n", l, n, b/1e6, j, w, n/w, b/1e6/w, c, c*100/w, r/1024 }'
-  echo "$w" > "$WORK/last_wall"
+  declare -A walls cpus rss
+  for _ in $(seq "$REPEAT"); do
+    for j in "$@"; do
+      read -r w m c < <(once "$set" "$j")
+      walls[$j]+="$w "; cpus[$j]+="$c "
+      (( m > ${rss[$j]:-0} )) && rss[$j]=$m
+    done
+  done
+  for j in "$@"; do
+    # shellcheck disable=SC2086
+    w=$(median ${walls[$j]}); c=$(median ${cpus[$j]})
+    awk -v l="$label" -v n="$n" -v b="$mb" -v w="$w" -v r="${rss[$j]}" -v j="$j" -v c="$c" 'BEGIN {
+      printf "| %s | %d | %.1f | -j%d | %.2f | %.1f | %.1f | %.2f | %.0f%% | %.0f |\n", l, n, b/1e6, j, w, n/w, b/1e6/w, c, c*100/w, r/1024 }'
+    echo "$w" > "$WORK/wall-$j"
+  done
 }
 
-echo "aksbundle $("$AKSBUNDLE" --version 2>/dev/null | cut -d' ' -f2), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), repeat $REPEAT (median wall)"
+echo "aksbundle $("$AKSBUNDLE" --version 2>/dev/null | cut -d' ' -f2), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), repeat $REPEAT, -j1/-j2 interleaved (medians)"
 echo
 echo "| set | bundles | MB on disk | jobs | wall s | bundles/s | MB/s | CPU s | CPU used | peak RSS MiB |"
 echo "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|"
-row "200 mixed" "$WORK/sets/200" 1; w1=$(cat "$WORK/last_wall")
-row "200 mixed" "$WORK/sets/200" 2; w2=$(cat "$WORK/last_wall")
-row "zip only" "$WORK/sets/zip200" 1; z1=$(cat "$WORK/last_wall")
-row "zip only" "$WORK/sets/zip200" 2; z2=$(cat "$WORK/last_wall")
-row "50 mixed" "$WORK/sets/50" 2; s50=$(cat "$WORK/last_wall")
-row "800 mixed" "$WORK/sets/800" 2; s800=$(cat "$WORK/last_wall")
-row "1 large ($BIG_MB MB log)" "$WORK/big" 1
-row "1 large ($BIG_MB MB log)" "$WORK/big" 2
+rows "200 mixed" "$WORK/sets/200" 1 2; w1=$(cat "$WORK/wall-1"); w2=$(cat "$WORK/wall-2")
+rows "zip only" "$WORK/sets/zip200" 1 2; z1=$(cat "$WORK/wall-1"); z2=$(cat "$WORK/wall-2")
+# Control: the same 200 bundles as two -j1 processes at once (shards 0/2 and 1/2). If -j2
+# matches it, in-process parallelism is as good as the machine allows.
+ctl=()
+for _ in $(seq "$REPEAT"); do
+  t0=$(date +%s.%N)
+  "$AKSBUNDLE" batch "$WORK/sets/200" -j1 --shard 0/2 --out "$WORK/ctl0.jsonl" 2>/dev/null &
+  "$AKSBUNDLE" batch "$WORK/sets/200" -j1 --shard 1/2 --out "$WORK/ctl1.jsonl" 2>/dev/null
+  wait
+  ctl+=("$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {print b - a}')")
+done
+ctl=$(median "${ctl[@]}")
+rows "50 mixed" "$WORK/sets/50" 2; s50=$(cat "$WORK/wall-2")
+rows "800 mixed" "$WORK/sets/800" 2; s800=$(cat "$WORK/wall-2")
+rows "1 large ($BIG_MB MB log)" "$WORK/big" 1 2
 echo
-awk -v a="$w1" -v b="$w2" -v c="$z1" -v d="$z2" -v s50="$s50" -v s200="$w2" -v s800="$s800" 'BEGIN {
+awk -v ctl="$ctl" -v a="$w1" -v b="$w2" -v c="$z1" -v d="$z2" -v s50="$s50" -v s200="$w2" -v s800="$s800" 'BEGIN {
   printf "- -j2 / -j1 throughput: %.2fx (mixed tar.gz/zip), %.2fx (zip only); target 1.8x\n", a/b, c/d
+  printf "- control, 200 mixed as two -j1 processes at once: %.2f s wall (-j2: %.2f s); -j1 / two processes: %.2fx\n", ctl, b, a/ctl
   printf "- wall per bundle at -j2: 50 → %.1f ms, 200 → %.1f ms, 800 → %.1f ms (800/200 wall ratio %.2f; linear = 4.00)\n", s50*1000/50, s200*1000/200, s800*1000/800, s800/s200
 }'

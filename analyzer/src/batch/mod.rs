@@ -1,6 +1,7 @@
 //! Many bundles at once: [`discover`] finds them, [`shard`] picks a stable share, [`run`]
 //! analyzes them on a rayon pool of `-j` threads and hands back one JSON line per bundle
-//! in input order, and [`summary`] folds result lines into one summary.
+//! in input order, [`resume`] keeps the results file crash-safe and resumable, and
+//! [`summary`] folds result lines into one summary.
 
 pub mod discover;
 pub mod resume;
