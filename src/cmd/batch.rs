@@ -182,7 +182,7 @@ fn progress_bar(len: usize) -> Option<indicatif::ProgressBar> {
     let pb = indicatif::ProgressBar::new(len as u64);
     pb.set_style(
         indicatif::ProgressStyle::with_template(
-            "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} bundles · {per_sec} · {msg} · ETA {eta}",
+            "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} bundles · {msg} · ETA {eta}",
         )
         .expect("the template is valid"),
     );
@@ -267,7 +267,12 @@ pub fn run(args: BatchArgs) -> anyhow::Result<ExitCode> {
             bytes_done += input.bytes;
             if let Some(pb) = &pb {
                 let secs = started.elapsed().as_secs_f64().max(1e-3);
-                pb.set_message(format!("{:.1} MB/s", bytes_done as f64 / 1e6 / secs));
+                let n = (counts.iter().sum::<usize>()) as f64;
+                pb.set_message(format!(
+                    "{:.1} bundles/s · {:.1} MB/s",
+                    n / secs,
+                    bytes_done as f64 / 1e6 / secs
+                ));
                 pb.inc(1);
             }
             Ok(())
