@@ -893,6 +893,31 @@ mod tests {
     }
 
     #[test]
+    fn markdown_summary_is_pinned() {
+        let lines = vec![
+            line(
+                "t2/b.tar.gz",
+                "v1.30.5",
+                &[("kv-nmi-token-error", "critical")],
+                "analyzed",
+            ),
+            line(
+                "t1/a.zip",
+                "v1.29.7",
+                &[
+                    ("dns-timeouts", "warning"),
+                    ("kv-nmi-token-error", "critical"),
+                ],
+                "analyzed",
+            ),
+            line("t3/c|pipe.tgz", "v1.30.5", &[], "damaged"),
+            line("t4/d.tgz", "", &[], "failed"),
+        ];
+        let (s, _) = Summary::build(rows(&lines));
+        insta::assert_snapshot!(s.to_markdown());
+    }
+
+    #[test]
     fn lines_without_outcome_count_as_analyzed() {
         let r =
             BundleRow::parse(r#"{"bundle":{"path":"x","cluster":{}},"findings":[],"errors":[]}"#)
