@@ -190,6 +190,8 @@ fn progress_bar(len: usize) -> Option<indicatif::ProgressBar> {
     Some(pb)
 }
 
+/// Runs `batch`: exit 0 once every bundle has its line (failed bundles included), 2 when
+/// the arguments or the output cannot be used.
 pub fn run(args: BatchArgs) -> anyhow::Result<ExitCode> {
     let job_index = std::env::var("JOB_COMPLETION_INDEX").ok();
     let shard = resolve_shard(args.shard, args.shards, job_index.as_deref())?;
@@ -316,6 +318,7 @@ pub fn run(args: BatchArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::Clean)
 }
 
+/// Runs `summarize`: one summary of every line of every file given.
 pub fn summarize(args: SummarizeArgs) -> anyhow::Result<ExitCode> {
     let mut rows = Vec::new();
     read_rows(&args.results, &mut rows)?;

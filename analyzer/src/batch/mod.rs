@@ -56,6 +56,7 @@ pub struct Line {
     /// The report as one line of JSON (no newline): the `aksbundle.report/v1` object plus
     /// an `outcome` key.
     pub json: String,
+    /// How the analysis ended (also in the line).
     pub outcome: Outcome,
 }
 

@@ -19,13 +19,18 @@ pub const SUMMARY_SCHEMA: &str = "aksbundle.summary/v1";
 /// What the summary keeps of one result line.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BundleRow {
+    /// `bundle.path`.
     pub path: String,
     pub outcome: Outcome,
+    /// `bundle.cluster.version`.
     pub kubernetes: Option<String>,
+    /// `bundle.collector` (name and version).
     pub collector: Option<String>,
+    /// `bundle.cluster.context`.
     pub context: Option<String>,
     /// `(rule, severity)` of each finding, in report order.
     pub findings: Vec<(String, Severity)>,
+    /// Entries of `errors`.
     pub errors: usize,
     /// Why the bundle failed or is damaged: the first `(bundle)` error.
     pub problem: Option<String>,
@@ -137,12 +142,17 @@ pub struct GroupRow {
 /// The merged summary.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Summary {
+    /// `aksbundle.summary/v1`.
     pub schema: &'static str,
+    /// Distinct bundle paths.
     pub bundles: usize,
+    /// Bundles by outcome.
     pub analyzed: usize,
     pub damaged: usize,
     pub failed: usize,
+    /// Bundles with at least one finding.
     pub with_findings: usize,
+    /// Critical, warning, info.
     pub severities: Vec<SeverityRow>,
     /// By severity (worst first), then by bundles (most first), then rule.
     pub diagnoses: Vec<DiagnosisRow>,
