@@ -3,6 +3,7 @@
 //! diagnosis catalogue ([`rules`], [`matchers`], [`checks`]) in [`engine`], and renders
 //! reports ([`render`]). Data flows one way: reader → index → rules → report.
 
+pub mod batch;
 pub mod cases;
 pub mod checks;
 pub mod engine;
