@@ -148,6 +148,12 @@ fn output_file_is_written_and_stdout_stays_empty() {
     assert!(md.contains("kv-nmi-token-error"));
     // Only the report is in the folder: no temporary file left behind.
     assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
+    // An ordinary file, not the temporary file's 0600.
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&out).unwrap().permissions().mode() & 0o777,
+        0o644
+    );
 }
 
 fn assert_unusable(o: &Output, needle: &str) {

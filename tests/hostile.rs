@@ -518,3 +518,38 @@ fn bundle_nested_in_a_ticket_zip_and_an_encrypted_entry() {
         errors_of(&run)
     );
 }
+
+#[test]
+fn bundle_among_a_ticket_exports_attachments_is_read() {
+    // Regression: `export/attachments/bundle.tar.gz` was taken for the bundle's own
+    // attachment and scanned as text.
+    let dir = tmp();
+    let inner = {
+        let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        let mut b = tar::Builder::new(gz);
+        tar_entry(
+            &mut b,
+            "aksbundle-x-20261122T040000Z/manifest.json",
+            tar::EntryType::Regular,
+            MANIFEST,
+            None,
+        );
+        b.into_inner().unwrap().finish().unwrap()
+    };
+    let path = dir.path().join("export.zip");
+    let mut z = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+    z.start_file(
+        "export/attachments/aksbundle-x-20261122T040000Z.tar.gz",
+        zip::write::SimpleFileOptions::default(),
+    )
+    .unwrap();
+    z.write_all(&inner).unwrap();
+    z.finish().unwrap();
+    let run = analyze(&path, dir.path(), &[]);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        v["bundle"]["cluster"]["context"], "hostile",
+        "{}",
+        run.stdout
+    );
+}

@@ -152,7 +152,8 @@ fn sniff(file: &mut File) -> io::Result<Option<ContainerKind>> {
     Ok(sniff_bytes(&head[..n]))
 }
 
-fn sniff_bytes(head: &[u8]) -> Option<ContainerKind> {
+/// The container kind of a file by its first (up to 512) bytes: gzip, zip or tar.
+pub fn sniff_bytes(head: &[u8]) -> Option<ContainerKind> {
     if head.starts_with(&[0x1f, 0x8b]) {
         Some(ContainerKind::TarGz)
     } else if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
@@ -700,6 +701,10 @@ impl<'p> Sink<'p> {
                 true,
                 data,
             ),
+            Role::Attachment { .. } if depth < self.limits.max_nesting && is_archive_name(&rel) => {
+                // A ticket export keeps the bundle archive among its attachments.
+                return self.nested(&rel, data, container, depth);
+            }
             Role::Attachment { .. } => self.text(
                 TextFile {
                     file: rel.clone(),

@@ -191,42 +191,9 @@ pub fn is_bundle_file(path: &Path) -> bool {
     is_archive_magic(&head[..n])
 }
 
-/// gzip, zip or tar (ustar, or an old header whose checksum holds) by the first bytes.
-/// The same test as the reader's, which keeps its own private.
+/// gzip, zip or tar by the first bytes: the reader's own detection.
 pub fn is_archive_magic(head: &[u8]) -> bool {
-    if head.starts_with(&[0x1f, 0x8b])
-        || head.starts_with(b"PK\x03\x04")
-        || head.starts_with(b"PK\x05\x06")
-    {
-        return true;
-    }
-    if head.len() >= 262 && &head[257..262] == b"ustar" {
-        return true;
-    }
-    head.len() == 512 && head[0] != 0 && tar_checksum_ok(head)
-}
-
-fn tar_checksum_ok(h: &[u8]) -> bool {
-    let text: String = h[148..156]
-        .iter()
-        .take_while(|b| **b != 0 && **b != b' ')
-        .map(|b| *b as char)
-        .collect();
-    let Ok(expected) = u32::from_str_radix(text.trim(), 8) else {
-        return false;
-    };
-    let sum: u32 = h
-        .iter()
-        .enumerate()
-        .map(|(i, b)| {
-            if (148..156).contains(&i) {
-                32
-            } else {
-                u32::from(*b)
-            }
-        })
-        .sum();
-    sum == expected
+    crate::reader::sniff_bytes(head).is_some()
 }
 
 #[cfg(test)]
