@@ -118,7 +118,21 @@ fn is_provider(p: &Pod) -> bool {
     PROVIDER_APPS
         .iter()
         .any(|a| p.metadata.labels.get("app").map(String::as_str) == Some(*a))
-        || p.metadata.name.contains("secrets-store-provider-azure")
+        || is_provider_name(&p.metadata.name)
+}
+
+/// A DaemonSet pod name of the provider: `…secrets-store-provider-azure[-<release>]-xxxxx`.
+/// The Helm chart's driver pods (`csi-secrets-store-provider-azure-secrets-store-csi-driver-xxxxx`)
+/// share the prefix and must not count.
+fn is_provider_name(name: &str) -> bool {
+    let Some((_, rest)) = name.split_once("secrets-store-provider-azure-") else {
+        return false;
+    };
+    let mut parts: Vec<&str> = rest.split('-').collect();
+    let suffix_ok = parts
+        .pop()
+        .is_some_and(|s| s.len() == 5 && s.bytes().all(|b| b.is_ascii_alphanumeric()));
+    suffix_ok && parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_digit())) && parts.len() <= 1
 }
 
 /// The provider pod the hit came from (a provider log line), or the provider pods on the
@@ -272,6 +286,22 @@ mod tests {
         assert_eq!(hits.len(), 1, "no duplicate hit for the provider itself");
         assert_eq!(hits[0].facts["network_policies"], "none");
         assert!(!hits[0].facts.contains_key("egress_policies"));
+    }
+
+    #[test]
+    fn provider_names_exclude_the_chart_driver_pods() {
+        assert!(is_provider_name("aks-secrets-store-provider-azure-7xk2p"));
+        assert!(is_provider_name("csi-secrets-store-provider-azure-4mn8d"));
+        assert!(is_provider_name(
+            "csi-secrets-store-provider-azure-1627329606-v8scd"
+        ));
+        assert!(!is_provider_name(
+            "csi-secrets-store-provider-azure-secrets-store-csi-driver-hh7ck"
+        ));
+        assert!(!is_provider_name(
+            "csi-secrets-store-provider-azure-1627329606-secrets-store-dkm89"
+        ));
+        assert!(!is_provider_name("aks-secrets-store-csi-driver-q9t4m"));
     }
 
     #[test]
