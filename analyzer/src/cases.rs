@@ -53,6 +53,10 @@ pub struct ExpectedFinding {
     /// Substrings the rendered summary or remediation must contain.
     #[serde(default)]
     pub mentions: Vec<String>,
+    /// Substrings that must each appear in some evidence excerpt (signal or context lines),
+    /// so a case can prove which correlated log lines a finding shows.
+    #[serde(default)]
+    pub evidence: Vec<String>,
 }
 
 /// A case folder.
@@ -246,6 +250,9 @@ fn check(case: &Case, expected: &Expected, report: &Report) -> Vec<String> {
                             t.rows.iter().flatten().any(|c| c.contains(m.as_str()))
                         })
                 })
+                && e.evidence
+                    .iter()
+                    .all(|m| f.evidence.iter().any(|x| x.excerpt.contains(m.as_str())))
         });
         if !ok {
             let got: Vec<String> = candidates
