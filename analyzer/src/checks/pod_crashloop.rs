@@ -1,0 +1,83 @@
+//! Containers waiting in `CrashLoopBackOff`, joined with the lines of their previous
+//! instance's log (`logs/<ns>/<pod>/<container>.previous.log`) that the rule's log matcher
+//! caught: the last of them become context evidence. Log lines of containers that are not
+//! crash-looping are dropped, so a log line alone never makes a finding.
+
+use std::collections::BTreeMap;
+
+use crate::engine::{Hit, Inputs};
+
+/// Previous-log lines shown per container.
+const TAIL_LINES: usize = 10;
+
+/// The `pod_crashloop` check.
+pub fn check(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
+    let key = |h: &Hit| {
+        (
+            h.facts.get("namespace").cloned().unwrap_or_default(),
+            h.facts.get("pod").cloned().unwrap_or_default(),
+            h.facts.get("container").cloned().unwrap_or_default(),
+        )
+    };
+    let (lines, statuses): (Vec<Hit>, Vec<Hit>) = hits
+        .into_iter()
+        .partition(|h| h.evidence.iter().any(|e| e.line.is_some()));
+    let mut previous: BTreeMap<(String, String, String), Vec<Hit>> = BTreeMap::new();
+    for h in lines {
+        if h.facts
+            .get("file")
+            .is_some_and(|f| f.ends_with(".previous.log"))
+        {
+            previous.entry(key(&h)).or_default().push(h);
+        }
+    }
+    statuses
+        .into_iter()
+        .map(|mut h| {
+            let k = key(&h);
+            let pod = inputs.index.pod(&k.0, &k.1);
+            if let Some(p) = pod {
+                if let Some(cs) = p.all_statuses().find(|c| c.name == k.2) {
+                    if let Some(t) = &cs.last_state.terminated {
+                        if let Some(at) = &t.finished_at {
+                            h.facts.insert("last_finished_at".into(), inputs.time(at));
+                        }
+                        if let Some(m) = t.message.as_deref().filter(|m| !m.trim().is_empty()) {
+                            h.facts.insert("last_message".into(), m.trim().to_string());
+                        }
+                    }
+                }
+                if p.spec.init_containers.iter().any(|c| c.name == k.2) {
+                    h.facts
+                        .insert("container_field".into(), "initContainers".into());
+                }
+                if h.facts.get("last_reason").map(String::as_str) == Some("OOMKilled") {
+                    super::oom_killed::add_memory_facts(&mut h.facts, p, &k.2);
+                }
+            }
+            super::oom_killed::add_workload(&mut h.facts, pod);
+            h.facts.insert(
+                "previous_log".into(),
+                format!("logs/{}/{}/{}.previous.log", k.0, k.1, k.2),
+            );
+            if let Some(mut lines) = previous.remove(&k) {
+                let mut evidence: Vec<_> = lines
+                    .iter_mut()
+                    .flat_map(|l| std::mem::take(&mut l.evidence))
+                    .collect();
+                evidence.sort_by_key(|e| e.line);
+                evidence.dedup_by(|a, b| a.line == b.line);
+                let skip = evidence.len().saturating_sub(TAIL_LINES);
+                h.facts
+                    .insert("previous_log_lines".into(), (evidence.len()).to_string());
+                for mut e in evidence.into_iter().skip(skip) {
+                    e.role = "context".into();
+                    // Context, not occurrences of the signal: the count stays the restarts'.
+                    e.count = 1;
+                    h.evidence.push(e);
+                }
+            }
+            h
+        })
+        .collect()
+}
