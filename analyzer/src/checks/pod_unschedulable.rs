@@ -21,6 +21,17 @@ pub fn check(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
             .or_default()
             .push(h);
     }
+    // Events expire after an hour; the pod's own PodScheduled condition keeps the
+    // scheduler's last message as long as the pod waits.
+    for p in inputs.index.pods() {
+        let object = p.object_ref();
+        if per_pod.contains_key(&object) || !still_pending(p) {
+            continue;
+        }
+        if let Some(h) = condition_hit(inputs, p) {
+            per_pod.insert(object, vec![h]);
+        }
+    }
     let mut out = Vec::new();
     for (_, mut hs) in per_pod {
         hs.sort_by_key(|h| std::cmp::Reverse(last_seen(h)));
@@ -125,6 +136,45 @@ pub fn check(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
     out
 }
 
+/// A hit from a Pending pod's `PodScheduled=False` condition with reason Unschedulable.
+fn condition_hit(inputs: &Inputs, p: &crate::model::Pod) -> Option<Hit> {
+    let c = p.status.conditions.iter().find(|c| {
+        c.type_ == "PodScheduled"
+            && c.status == "False"
+            && c.reason.as_deref() == Some("Unschedulable")
+    })?;
+    let message = c.message.clone().filter(|m| !m.trim().is_empty())?;
+    let ns = p.metadata.namespace.as_deref().unwrap_or("default");
+    let object = p.object_ref();
+    let mut facts = BTreeMap::new();
+    facts.insert("namespace".to_string(), ns.to_string());
+    facts.insert("pod".to_string(), p.metadata.name.clone());
+    facts.insert("name".to_string(), p.metadata.name.clone());
+    facts.insert("kind".to_string(), "pod".to_string());
+    facts.insert("reason".to_string(), "Unschedulable".to_string());
+    if let Some(n) = TOTAL.captures(&message) {
+        facts.insert("total_nodes".to_string(), n[1].to_string());
+    }
+    facts.insert("message".to_string(), message.clone());
+    let when = c.last_transition_time.as_deref().map(|t| inputs.time(t));
+    Some(Hit {
+        object: Some(object.clone()),
+        node: None,
+        facts,
+        evidence: vec![crate::finding::Evidence {
+            file: inputs.object_file(ns, "pods.json"),
+            line: None,
+            excerpt: crate::engine::cut(&format!("PodScheduled=False Unschedulable: {message}")),
+            count: 1,
+            first_seen: when.clone(),
+            last_seen: when,
+            object: Some(object),
+            role: "signal".into(),
+        }],
+        table: None,
+    })
+}
+
 fn last_seen(h: &Hit) -> Option<String> {
     h.evidence.iter().filter_map(|e| e.last_seen.clone()).max()
 }
@@ -160,6 +210,8 @@ pub struct Cause {
 static HEAD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(?:^|:\s)0/\d+ nodes are available:\s*").expect("static regex")
 });
+static TOTAL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)0/(\d+) nodes are available").expect("static regex"));
 static ITEM_START: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?:^|,\s+)(\d+)\s+").expect("static regex"));
 static TAINT: LazyLock<Regex> =
