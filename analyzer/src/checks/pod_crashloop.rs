@@ -1,7 +1,8 @@
 //! Containers waiting in `CrashLoopBackOff`, joined with the lines of their previous
 //! instance's log (`logs/<ns>/<pod>/<container>.previous.log`) that the rule's log matcher
 //! caught: the last of them become context evidence. Log lines of containers that are not
-//! crash-looping are dropped, so a log line alone never makes a finding.
+//! crash-looping are dropped, so a log line alone never makes a finding. `BackOff` events
+//! stand in for the status only when the bundle has no pods.json for their namespace.
 
 use std::collections::BTreeMap;
 
@@ -31,8 +32,20 @@ pub fn check(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
             previous.entry(key(&h)).or_default().push(h);
         }
     }
+    // BackOff events speak only when pods.json is missing for their namespace: otherwise
+    // the container status says whether the container is still crash-looping.
+    let statuses = statuses.into_iter().filter(|h| {
+        let from_event = h.evidence.iter().any(|e| e.file.ends_with("events.json"));
+        !from_event
+            || h.facts.get("namespace").is_none_or(|ns| {
+                inputs
+                    .index
+                    .namespaces
+                    .get(ns)
+                    .is_none_or(|n| n.pods.is_none())
+            })
+    });
     statuses
-        .into_iter()
         .map(|mut h| {
             let k = key(&h);
             let pod = inputs.index.pod(&k.0, &k.1);
@@ -72,8 +85,9 @@ pub fn check(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
                     .insert("previous_log_lines".into(), (evidence.len()).to_string());
                 for mut e in evidence.into_iter().skip(skip) {
                     e.role = "context".into();
-                    // Context, not occurrences of the signal: the count stays the restarts'.
-                    e.count = 1;
+                    // Context, not occurrences of the signal: it must not add to the
+                    // finding's count (the engine counts its own context lines the same way).
+                    e.count = 0;
                     h.evidence.push(e);
                 }
             }
