@@ -1,6 +1,7 @@
 //! Adds the node's OS (`kubernetes.io/os`) and the image reference to `no match for
 //! platform in manifest` pull failures, and the OS the pod should select: the image's
-//! when the runtime names it, else the other of linux and windows.
+//! when the runtime names it, else the other of linux and windows (not on arm64 nodes,
+//! where a single-architecture image is the likelier cause).
 
 use crate::engine::{Hit, Inputs};
 
@@ -9,22 +10,32 @@ pub fn check(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
     hits.into_iter()
         .map(|h| {
             let mut h = super::image_pull_auth::enrich(inputs, h);
-            let node_os = h
-                .node
-                .as_deref()
-                .and_then(|n| inputs.index.node(n))
-                .and_then(|n| n.os())
+            let node = h.node.as_deref().and_then(|n| inputs.index.node(n));
+            let node_os = node.and_then(|n| n.os()).map(str::to_ascii_lowercase);
+            let node_arch = node
+                .and_then(|n| {
+                    n.metadata
+                        .labels
+                        .get("kubernetes.io/arch")
+                        .map(String::as_str)
+                        .or(n.status.node_info.architecture.as_deref())
+                })
                 .map(str::to_ascii_lowercase);
             if let Some(os) = &node_os {
                 h.facts.insert("node_os".into(), os.clone());
             }
+            if let Some(arch) = &node_arch {
+                h.facts.insert("node_arch".into(), arch.clone());
+            }
+            // On a Linux arm64 node the missing variant is more likely the architecture
+            // than the OS, so no OS is suggested there.
             let target = h
                 .facts
                 .get("image_os")
                 .map(|s| s.to_ascii_lowercase())
-                .or_else(|| match node_os.as_deref() {
-                    Some("windows") => Some("linux".into()),
-                    Some("linux") => Some("windows".into()),
+                .or_else(|| match (node_os.as_deref(), node_arch.as_deref()) {
+                    (Some("windows"), _) => Some("linux".into()),
+                    (Some("linux"), Some("amd64") | None) => Some("windows".into()),
                     _ => None,
                 });
             if let Some(t) = target {

@@ -125,6 +125,10 @@ pub fn enrich(inputs: &Inputs, mut h: Hit) -> Hit {
             h.facts.insert("pull_secrets".into(), secrets.join(", "));
             h.facts.insert("pull_secret".into(), secrets[0].to_string());
         }
+        if let Some((kind, name)) = super::acr_registry_typo::workload_of(p) {
+            h.facts.insert("workload_kind".into(), kind);
+            h.facts.insert("workload".into(), name);
+        }
         if let Some(sa) = &p.spec.service_account_name {
             h.facts.insert("service_account".into(), sa.clone());
         }
@@ -134,10 +138,15 @@ pub fn enrich(inputs: &Inputs, mut h: Hit) -> Hit {
 
 /// The scale set of an AKS VMSS node (`aks-nodepool1-12345678-vmss000000` →
 /// `aks-nodepool1-12345678-vmss`).
+/// Windows nodes drop the `-vmss` (`akswin1000000` → `akswin1`).
 pub fn vmss_of(node: &str) -> Option<String> {
-    let (head, instance) = node.rsplit_once("-vmss")?;
-    (instance.len() == 6 && instance.chars().all(|c| c.is_ascii_alphanumeric()))
-        .then(|| format!("{head}-vmss"))
+    let base36 = |s: &str| s.len() == 6 && s.chars().all(|c| c.is_ascii_alphanumeric());
+    if let Some((head, instance)) = node.rsplit_once("-vmss") {
+        return base36(instance).then(|| format!("{head}-vmss"));
+    }
+    let cut = node.len().checked_sub(6)?;
+    (!node.contains('-') && cut > 0 && node.is_char_boundary(cut) && base36(&node[cut..]))
+        .then(|| node[..cut].to_string())
 }
 
 /// The registry name of an Azure Container Registry login server
@@ -203,5 +212,6 @@ mod tests {
             Some("aks-nodepool1-12345678-vmss")
         );
         assert_eq!(vmss_of("aks-nodepool1-12345678-0"), None);
+        assert_eq!(vmss_of("akswin1000000").as_deref(), Some("akswin1"));
     }
 }
