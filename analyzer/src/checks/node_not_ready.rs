@@ -71,7 +71,9 @@ pub fn check(inputs: &Inputs, _rule: usize, mut hits: Vec<Hit>) -> Vec<Hit> {
             .pods()
             .filter(|p| p.spec.node_name.as_deref() == Some(name.as_str()))
             .collect();
-        facts.insert("pod_count".to_string(), pods.len().to_string());
+        if inputs.index.has(crate::index::Input::Pods) {
+            facts.insert("pod_count".to_string(), pods.len().to_string());
+        }
         let table = (!pods.is_empty()).then(|| Table {
             columns: vec!["Pod".into(), "Phase".into(), "Ready".into()],
             rows: pods
