@@ -45,3 +45,46 @@ pub fn check(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::Index;
+    use crate::model::Node;
+    use crate::rules::Catalogue;
+    use crate::scan::ScanResults;
+
+    fn target_on(node_json: &str) -> Option<String> {
+        let node: Node = serde_json::from_str(node_json).unwrap();
+        let index = Index {
+            nodes: Some(vec![node]),
+            ..Default::default()
+        };
+        let (scan, cat) = (ScanResults::default(), Catalogue::default());
+        let inputs = Inputs {
+            index: &index,
+            scan: &scan,
+            catalogue: &cat,
+            line_origins: &[],
+            year: None,
+        };
+        let h = Hit {
+            node: Some("n1".into()),
+            ..Default::default()
+        };
+        check(&inputs, 0, vec![h])[0]
+            .facts
+            .get("target_os")
+            .cloned()
+    }
+
+    #[test]
+    fn suggests_the_other_os_except_on_arm64() {
+        let win = r#"{"metadata":{"name":"n1","labels":{"kubernetes.io/os":"windows"}}}"#;
+        assert_eq!(target_on(win).as_deref(), Some("linux"));
+        let amd = r#"{"metadata":{"name":"n1","labels":{"kubernetes.io/os":"linux","kubernetes.io/arch":"amd64"}}}"#;
+        assert_eq!(target_on(amd).as_deref(), Some("windows"));
+        let arm = r#"{"metadata":{"name":"n1","labels":{"kubernetes.io/os":"linux","kubernetes.io/arch":"arm64"}}}"#;
+        assert_eq!(target_on(arm), None);
+    }
+}

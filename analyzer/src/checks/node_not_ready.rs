@@ -116,3 +116,59 @@ pub fn check(inputs: &Inputs, _rule: usize, mut hits: Vec<Hit>) -> Vec<Hit> {
     }
     hits
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::{Index, NamespaceObjects};
+    use crate::model::{Node, Pod};
+    use crate::rules::Catalogue;
+    use crate::scan::ScanResults;
+
+    #[test]
+    fn unknown_node_is_reported_with_its_pods_and_ready_node_is_not() {
+        let nodes: Vec<Node> = serde_json::from_str(
+            r#"[{"metadata":{"name":"aks-np-1-vmss000001"},"status":{"conditions":[
+                  {"type":"Ready","status":"Unknown","reason":"NodeStatusUnknown",
+                   "message":"Kubelet stopped posting node status.","lastTransitionTime":"2026-11-22T03:37:12Z"}]}},
+                {"metadata":{"name":"aks-np-1-vmss000000"},"status":{"conditions":[
+                  {"type":"Ready","status":"True","reason":"KubeletReady"}]}}]"#,
+        )
+        .unwrap();
+        let pods: Vec<Pod> = serde_json::from_str(
+            r#"[{"metadata":{"name":"a","namespace":"shop"},"spec":{"nodeName":"aks-np-1-vmss000001"}},
+                {"metadata":{"name":"b","namespace":"shop"},"spec":{"nodeName":"aks-np-1-vmss000000"}}]"#,
+        )
+        .unwrap();
+        let mut index = Index {
+            nodes: Some(nodes),
+            ..Default::default()
+        };
+        index.namespaces.insert(
+            "shop".into(),
+            NamespaceObjects {
+                pods: Some(pods),
+                ..Default::default()
+            },
+        );
+        let (scan, cat) = (ScanResults::default(), Catalogue::default());
+        let inputs = Inputs {
+            index: &index,
+            scan: &scan,
+            catalogue: &cat,
+            line_origins: &[],
+            year: None,
+        };
+        let hits = check(&inputs, 0, Vec::new());
+        assert_eq!(hits.len(), 1);
+        let h = &hits[0];
+        assert_eq!(
+            h.object.as_deref(),
+            Some("cluster/node/aks-np-1-vmss000001")
+        );
+        assert_eq!(h.facts["reason"], "NodeStatusUnknown");
+        assert_eq!(h.facts["pod_count"], "1");
+        assert_eq!(h.facts["instance_id"], "1");
+        assert_eq!(h.table.as_ref().unwrap().rows[0][0], "shop/pod/a");
+    }
+}

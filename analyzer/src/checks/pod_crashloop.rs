@@ -95,3 +95,66 @@ pub fn check(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::Evidence;
+    use crate::index::Index;
+    use crate::rules::Catalogue;
+    use crate::scan::ScanResults;
+
+    fn hit(file: &str, line: Option<u64>, container: &str) -> Hit {
+        let mut facts = BTreeMap::new();
+        facts.insert("namespace".to_string(), "shop".to_string());
+        facts.insert("pod".to_string(), "api-1".to_string());
+        facts.insert("container".to_string(), container.to_string());
+        facts.insert("file".to_string(), file.to_string());
+        Hit {
+            object: Some("shop/pod/api-1".into()),
+            evidence: vec![Evidence {
+                file: file.into(),
+                line,
+                excerpt: format!("line {line:?}"),
+                count: 1,
+                first_seen: None,
+                last_seen: None,
+                object: None,
+                role: "signal".into(),
+            }],
+            facts,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn previous_log_lines_join_the_crash_looping_container_only() {
+        let (index, scan, cat) = (
+            Index::default(),
+            ScanResults::default(),
+            Catalogue::default(),
+        );
+        let inputs = Inputs {
+            index: &index,
+            scan: &scan,
+            catalogue: &cat,
+            line_origins: &[],
+            year: None,
+        };
+        let hits = vec![
+            hit("namespaces/shop/pods.json", None, "api"),
+            hit("logs/shop/api-1/api.previous.log", Some(7), "api"),
+            hit("logs/shop/api-1/api.log", Some(3), "api"),
+            hit("logs/shop/api-1/sidecar.previous.log", Some(2), "sidecar"),
+        ];
+        let out = check(&inputs, 0, hits);
+        assert_eq!(out.len(), 1);
+        let ev = &out[0].evidence;
+        assert_eq!(ev.len(), 2);
+        assert_eq!(
+            (ev[1].line, ev[1].role.as_str(), ev[1].count),
+            (Some(7), "context", 0)
+        );
+        assert_eq!(out[0].facts["previous_log_lines"], "1");
+    }
+}

@@ -347,4 +347,66 @@ mod tests {
             "no_nodes"
         );
     }
+
+    #[test]
+    fn scheduled_and_deleted_pods_drop_out_and_conditions_stand_in_for_events() {
+        use crate::finding::Evidence;
+        use crate::index::{Index, NamespaceObjects};
+        use crate::model::Pod;
+        use crate::rules::Catalogue;
+        use crate::scan::ScanResults;
+
+        let pods: Vec<Pod> = serde_json::from_str(
+            r#"[{"metadata":{"name":"running","namespace":"shop"},"spec":{"nodeName":"n1"},"status":{"phase":"Running"}},
+                {"metadata":{"name":"waiting","namespace":"shop"},"status":{"phase":"Pending","conditions":[
+                  {"type":"PodScheduled","status":"False","reason":"Unschedulable",
+                   "message":"0/2 nodes are available: 2 Insufficient cpu."}]}}]"#,
+        )
+        .unwrap();
+        let mut index = Index::default();
+        index.namespaces.insert(
+            "shop".into(),
+            NamespaceObjects {
+                pods: Some(pods),
+                ..Default::default()
+            },
+        );
+        let (scan, cat) = (ScanResults::default(), Catalogue::default());
+        let inputs = Inputs {
+            index: &index,
+            scan: &scan,
+            catalogue: &cat,
+            line_origins: &[],
+            year: None,
+        };
+        let event = |pod: &str| {
+            let mut facts = BTreeMap::new();
+            facts.insert("namespace".to_string(), "shop".to_string());
+            facts.insert("pod".to_string(), pod.to_string());
+            facts.insert(
+                "message".to_string(),
+                "0/2 nodes are available: 2 Insufficient memory.".to_string(),
+            );
+            Hit {
+                object: Some(format!("shop/pod/{pod}")),
+                facts,
+                evidence: vec![Evidence {
+                    file: "namespaces/shop/events.json".into(),
+                    line: None,
+                    excerpt: String::new(),
+                    count: 1,
+                    first_seen: None,
+                    last_seen: None,
+                    object: None,
+                    role: "signal".into(),
+                }],
+                ..Default::default()
+            }
+        };
+        let out = check(&inputs, 0, vec![event("running"), event("deleted")]);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].object.as_deref(), Some("shop/pod/waiting"));
+        assert_eq!(out[0].facts["insufficient"], "cpu");
+        assert_eq!(out[0].facts["total_nodes"], "2");
+    }
 }
