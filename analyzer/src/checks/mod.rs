@@ -15,7 +15,9 @@ mod ipam_ip_leak;
 mod kv_egress_blocked;
 mod nnc_ip_exhausted;
 mod node_not_ready;
+mod oom_killed;
 mod pod_apiserver_unreachable;
+mod pod_crashloop;
 mod pod_ip_allocation;
 mod pod_unschedulable;
 mod rbac_forbidden;
@@ -38,10 +40,12 @@ pub const CHECKS: &[(&str, CheckFn)] = &[
     ("kv_egress_blocked", kv_egress_blocked::check),
     ("nnc_ip_exhausted", nnc_ip_exhausted::check),
     ("node_not_ready", node_not_ready::check),
+    ("oom_killed", oom_killed::check),
     (
         "pod_apiserver_unreachable",
         pod_apiserver_unreachable::check,
     ),
+    ("pod_crashloop", pod_crashloop::check),
     ("pod_ip_allocation", pod_ip_allocation::check),
     ("pod_unschedulable", pod_unschedulable::check),
     ("rbac_forbidden", rbac_forbidden::check),
