@@ -287,14 +287,14 @@ fn directory_with_fifo_and_link_out_neither_hangs_nor_follows() {
 fn endless_line_nul_bytes_and_invalid_utf8() {
     let dir = tmp();
     let b = dir.path().join("bundle");
-    std::fs::create_dir_all(b.join("logs/kube-system/aks-secrets-store-provider-azure-x1"))
+    std::fs::create_dir_all(b.join("logs/kube-system/aks-secrets-store-provider-azure-x1k9z"))
         .unwrap();
     std::fs::write(b.join("manifest.json"), MANIFEST).unwrap();
     let mut log = vec![b'A'; 80 << 20];
     log.extend_from_slice(b"\n\xff\xfe\x00\x00 garbage \xc3\x28\n");
     log.extend_from_slice(b"2026-11-22T03:59:31.2Z E1122 03:59:31.2 1 s.go:1] failed to get key vault token: nmi response failed with status code: 403\n");
     std::fs::write(
-        b.join("logs/kube-system/aks-secrets-store-provider-azure-x1/provider.log"),
+        b.join("logs/kube-system/aks-secrets-store-provider-azure-x1k9z/provider.log"),
         &log,
     )
     .unwrap();

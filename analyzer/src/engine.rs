@@ -30,6 +30,9 @@ pub struct Hit {
     pub facts: BTreeMap<String, String>,
     pub evidence: Vec<Evidence>,
     pub table: Option<Table>,
+    /// The object is only the add-on pod that printed the line, not the pod the line is
+    /// about: it names the finding only when no other hit names an object.
+    pub weak_object: bool,
 }
 
 /// What rules and checks read.
@@ -117,6 +120,7 @@ impl Inputs<'_> {
                 role: "signal".into(),
             }],
             table: None,
+            weak_object: false,
         }
     }
 
@@ -176,6 +180,7 @@ pub fn scan_plan(catalogue: &Catalogue) -> (ScanPlan, Vec<Origin>) {
                     require: m.require.iter().map(|r| bytes(r.as_str())).collect(),
                     exclude: m.exclude.iter().map(|r| bytes(r.as_str())).collect(),
                     group,
+                    about_klog_pod: m.spec.about == Some(crate::rules::spec::About::KlogPod),
                 });
                 origins.push(Origin {
                     rule: ri,
@@ -431,9 +436,12 @@ fn finding_of(inputs: &Inputs, rule: &Rule, hits: Vec<Hit>, lang: &str) -> Findi
     let mut values: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut evidence: Vec<Evidence> = Vec::new();
     let mut table: Option<Table> = None;
+    let strong = hits.iter().any(|h| h.object.is_some() && !h.weak_object);
     for h in &hits {
         if let Some(o) = &h.object {
-            objects.insert(o.clone());
+            if !(strong && h.weak_object) {
+                objects.insert(o.clone());
+            }
         }
         if let Some(n) = &h.node {
             nodes.insert(n.clone());

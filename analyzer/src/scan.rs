@@ -32,6 +32,9 @@ pub struct LinePattern {
     pub exclude: Vec<Regex>,
     /// Patterns of one group (one rule matcher) count a line once: the first that matches.
     pub group: usize,
+    /// The line's klog `pod="ns/name"` key names the pod it is about (an add-on logging
+    /// for another pod): captured as `target_namespace` and `target_pod`.
+    pub about_klog_pod: bool,
 }
 
 /// Every line pattern of every rule, compiled once before the pass.
@@ -402,6 +405,12 @@ impl<'p> Scanner<'p> {
                     ));
                 }
             }
+            if p.about_klog_pod {
+                if let Some((ns, pod)) = klog_pod(text) {
+                    captured.push(("target_namespace".into(), ns));
+                    captured.push(("target_pod".into(), pod));
+                }
+            }
             let stamp = ts.clone().or_else(|| klog_time(text));
             let key = (id, captured);
             if let Some(hit) = st.hits.get_mut(&key) {
@@ -441,6 +450,21 @@ impl<'p> Scanner<'p> {
     pub fn finish(self) -> ScanResults {
         self.results
     }
+}
+
+/// The `pod="ns/name"` (or unquoted `pod=ns/name`, or JSON `"pod":"ns/name"`) key of a
+/// structured log line.
+pub fn klog_pod(line: &[u8]) -> Option<(String, String)> {
+    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| {
+        Regex::new(
+            r#"(?:^|[\s,{])\\?"?pod\\?"?[=:]\s*\\?"?([a-z0-9][-a-z0-9.]*)/([a-z0-9][-a-z0-9.]*)"#,
+        )
+        .expect("static regex")
+    });
+    let c = re.captures(line)?;
+    let s = |i: usize| String::from_utf8_lossy(&c[i]).into_owned();
+    Some((s(1), s(2)))
 }
 
 fn skip_to_line_start(data: &[u8]) -> usize {
@@ -531,6 +555,7 @@ mod tests {
                     require: vec![],
                     exclude: vec![],
                     group: 0,
+                    about_klog_pod: false,
                 })
                 .collect(),
         )
@@ -642,6 +667,25 @@ mod tests {
         ] {
             assert!(!is_error_level(line.as_bytes()), "{line}");
         }
+    }
+
+    #[test]
+    fn klog_pod_key_in_its_spellings() {
+        let want = Some(("shop".to_string(), "web-1".to_string()));
+        assert_eq!(
+            klog_pod(br#"E1122 1 server.go:1] "failed" err="x" pod="shop/web-1""#),
+            want
+        );
+        assert_eq!(
+            klog_pod(b"level=error msg=failed pod=shop/web-1 err=x"),
+            want
+        );
+        assert_eq!(klog_pod(br#"{"msg":"failed","pod":"shop/web-1"}"#), want);
+        assert_eq!(
+            klog_pod(br#"err="failed to mount secrets store objects for pod shop/web-1""#),
+            None
+        );
+        assert_eq!(klog_pod(br#"mypod="shop/web-1""#), None);
     }
 
     #[test]

@@ -51,6 +51,7 @@ pub fn check(inputs: &Inputs, _rule: usize, mut hits: Vec<Hit>) -> Vec<Hit> {
                 facts.insert("workload".to_string(), name);
             }
             hits.push(Hit {
+                weak_object: false,
                 object: Some(object.clone()),
                 node,
                 facts,

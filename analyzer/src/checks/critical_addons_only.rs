@@ -112,6 +112,7 @@ pub fn check(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
                 .as_deref()
                 .map(|t| inputs.time(t));
             out.push(Hit {
+                weak_object: false,
                 object: Some(object.clone()),
                 node: None,
                 facts,

@@ -105,6 +105,7 @@ pub fn check(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
             facts.insert("nodepool".into(), pool.to_string());
         }
         out.push(Hit {
+            weak_object: false,
             object: Some(object.clone()),
             node: Some(l.node.clone()),
             facts,

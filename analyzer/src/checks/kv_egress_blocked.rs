@@ -75,6 +75,7 @@ fn enrich(index: &Index, pods_file: impl Fn(&str) -> String, hits: &mut Vec<Hit>
             continue;
         }
         hits.push(Hit {
+            weak_object: false,
             object: Some(object.clone()),
             node: p.spec.node_name.clone(),
             facts: Default::default(),

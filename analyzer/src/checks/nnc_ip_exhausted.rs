@@ -101,6 +101,7 @@ pub fn check(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
             get("mode")
         );
         kept.push(Hit {
+            weak_object: false,
             object: Some(object.clone()),
             node: Some(node.clone()),
             facts,

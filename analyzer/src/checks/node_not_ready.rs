@@ -89,6 +89,7 @@ pub fn check(inputs: &Inputs, _rule: usize, mut hits: Vec<Hit>) -> Vec<Hit> {
         });
         let object = format!("cluster/node/{name}");
         hits.push(Hit {
+            weak_object: false,
             object: Some(object.clone()),
             node: Some(name.clone()),
             facts,

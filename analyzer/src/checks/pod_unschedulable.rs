@@ -158,6 +158,7 @@ fn condition_hit(inputs: &Inputs, p: &crate::model::Pod) -> Option<Hit> {
     facts.insert("message".to_string(), message.clone());
     let when = c.last_transition_time.as_deref().map(|t| inputs.time(t));
     Some(Hit {
+        weak_object: false,
         object: Some(object.clone()),
         node: None,
         facts,

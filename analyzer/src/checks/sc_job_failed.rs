@@ -224,6 +224,7 @@ pub fn check(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
     }];
     evidence.extend(lines);
     let mut out = vec![Hit {
+        weak_object: false,
         object: Some(object),
         node: nodes.iter().next().cloned(),
         facts,

@@ -116,6 +116,7 @@ fn service_hits(
             // The finding concerns the service; its not-Ready pods are evidence and
             // bring their nodes along.
             out.push(Hit {
+                weak_object: false,
                 object: Some(object.clone()),
                 node: p.spec.node_name.clone(),
                 facts: pf,
@@ -175,6 +176,7 @@ fn service_hits(
         format!("no Endpoints object for service {ns}/{name}; selector {selector_text}")
     };
     let service_hit = Hit {
+        weak_object: false,
         object: Some(object.clone()),
         node: None,
         facts,

@@ -88,6 +88,7 @@ pub fn check(inputs: &Inputs, _rule: usize, mut hits: Vec<Hit>) -> Vec<Hit> {
                     .collect(),
             };
             hits.push(Hit {
+                weak_object: false,
                 object: Some(object.clone()),
                 node: None,
                 facts,

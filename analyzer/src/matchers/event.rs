@@ -63,6 +63,7 @@ pub fn hits(ctx: &Inputs) -> Vec<(usize, Hit)> {
             out.push((
                 o.rule,
                 Hit {
+                    weak_object: false,
                     object: Some(object.clone()),
                     node,
                     facts,

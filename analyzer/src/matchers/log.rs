@@ -36,7 +36,11 @@ pub fn text_hits(ctx: &Inputs, source: TextSource) -> Vec<(usize, Hit)> {
         {
             continue;
         }
-        out.push((o.rule, ctx.hit_of_line(h)));
+        let mut hit = ctx.hit_of_line(h);
+        // An add-on line that should name its pod but does not (older provider versions)
+        // only vouches for the add-on pod that printed it.
+        hit.weak_object = m.spec.about.is_some() && !h.captures.contains_key("target_pod");
+        out.push((o.rule, hit));
     }
     out
 }

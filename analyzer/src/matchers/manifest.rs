@@ -30,6 +30,7 @@ pub fn hits(ctx: &Inputs) -> Vec<(usize, Hit)> {
             out.push((
                 o.rule,
                 Hit {
+                    weak_object: false,
                     object: None,
                     node: None,
                     facts,

@@ -129,6 +129,17 @@ pub struct MatcherSpec {
     /// The pod the text belongs to must match.
     #[serde(default)]
     pub pods: Option<PodFilter>,
+    /// For log lines an add-on prints on behalf of another pod: where the line names it.
+    #[serde(default)]
+    pub about: Option<About>,
+}
+
+/// Where a log line names the pod it is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum About {
+    /// klog's structured `pod="namespace/name"` (or `pod=namespace/name`) key.
+    KlogPod,
 }
 
 /// Which pods a matcher accepts.
