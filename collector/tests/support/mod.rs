@@ -64,3 +64,13 @@ pub fn only_file(dir: &Path) -> PathBuf {
     );
     files.into_iter().next().unwrap()
 }
+
+/// The JSON member whose path ends with `/<rel>` (under the bundle's root folder).
+pub fn json_of(entries: &[(String, Vec<u8>)], rel: &str) -> serde_json::Value {
+    let suffix = format!("/{rel}");
+    let (_, data) = entries
+        .iter()
+        .find(|(name, _)| name.ends_with(&suffix))
+        .unwrap_or_else(|| panic!("{rel} missing"));
+    serde_json::from_slice(data).unwrap()
+}
