@@ -66,8 +66,10 @@ pub fn collect(opts: &Options) -> Result<Summary, CollectError> {
     let started = Instant::now();
     let started_at = SystemTime::now();
     let at = Utc::from_system(started_at);
-    // A wrong --attach path is the user's mistake: say so before touching the cluster.
+    // A wrong --attach or -o path is the user's mistake: say so before touching the cluster,
+    // not after minutes of collection.
     let attachments = read_attachments(&opts.attachments)?;
+    check_destination(opts.output.as_deref())?;
 
     let kubectl = Kubectl::new(
         &opts.kubectl,
@@ -697,6 +699,22 @@ fn read_attachments(paths: &[PathBuf]) -> Result<Vec<(String, Vec<u8>)>, Collect
     Ok(out)
 }
 
+/// The directory the bundle will be written to must exist.
+fn check_destination(output: Option<&Path>) -> Result<(), CollectError> {
+    let dir = match output {
+        Some(p) if p.is_dir() => return Ok(()),
+        Some(p) => p.parent().filter(|d| !d.as_os_str().is_empty()),
+        None => None,
+    };
+    match dir {
+        Some(d) if !d.is_dir() => Err(CollectError::InvalidOption {
+            option: "output",
+            reason: format!("directory {} does not exist", d.display()),
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// The archive path and its root folder: `aksbundle-<context>-<YYYYMMDDTHHMMSSZ>`, in the
 /// current directory, in `output` when it is a directory, or `output` itself.
 fn output_path(output: Option<&Path>, context: &str, at: &Utc) -> (PathBuf, String) {
@@ -754,6 +772,22 @@ mod tests {
         let (path, root) = output_path(Some(Path::new("/x/ticket-123.tgz")), "c", &at());
         assert_eq!(path, PathBuf::from("/x/ticket-123.tgz"));
         assert_eq!(root, "ticket-123");
+    }
+
+    #[test]
+    fn a_missing_destination_directory_is_refused_up_front() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(check_destination(None).is_ok());
+        assert!(check_destination(Some(dir.path())).is_ok());
+        assert!(check_destination(Some(&dir.path().join("b.tar.gz"))).is_ok());
+        assert!(check_destination(Some(Path::new("b.tar.gz"))).is_ok());
+        assert!(matches!(
+            check_destination(Some(&dir.path().join("missing/b.tar.gz"))),
+            Err(CollectError::InvalidOption {
+                option: "output",
+                ..
+            })
+        ));
     }
 
     #[test]

@@ -60,7 +60,7 @@ const RULES: &[(&str, &str)] = &[
     // Passwords in URLs: scheme://user:password@host.
     (
         "url-password",
-        r#"(\b[A-Za-z][A-Za-z0-9+.\-]*://[^/\s:@"']+:)([^@/\s"']+)(@)"#,
+        r#"(\b[A-Za-z][A-Za-z0-9+.\-]*://[^/\s:@"']*:)([^@/\s"']+)(@)"#,
     ),
     // OAuth client secrets: client_secret=..., clientSecret: ..., "client-secret": "...".
     (
@@ -250,6 +250,7 @@ mod tests {
             "eyJhdWQiOiJhcGkiLCJzdWIiOiJ4In0",
         ),
         ("connecting to postgres://admin:Hunter2Pass@db.internal:5432/app", "Hunter2Pass"),
+        ("REDIS_URL=redis://:R3disOnlyPass@cache:6380/0", "R3disOnlyPass"),
         (
             "POST /oauth2/v2.0/token grant_type=client_credentials&client_id=abc&client_secret=Zx8Q~verysecretvalue&scope=x",
             "Zx8Q~verysecretvalue",

@@ -38,7 +38,7 @@ pub struct CollectFlags {
     pub namespaces: Vec<String>,
     /// Log window, kubectl syntax (30m, 1h, 2h30m).
     #[arg(long, default_value = "1h")]
-    pub since: String,
+    pub since: collector::Since,
     /// Byte cap per container log.
     #[arg(long, default_value_t = 5 * 1024 * 1024, value_name = "BYTES")]
     pub max_log_bytes: u64,
@@ -107,7 +107,7 @@ fn options(args: CollectFlags) -> anyhow::Result<collector::Options> {
         kubeconfig: args.kubeconfig,
         context: args.context,
         namespaces: args.namespaces,
-        since: args.since.parse()?,
+        since: args.since,
         max_log_bytes: args.max_log_bytes,
         max_unready_pods: args.max_unready_pods,
         node_ipam: args.node_ipam,
