@@ -6,7 +6,7 @@ use crate::bundle::{safe_component, Staging};
 use crate::clock::{self, Utc};
 use crate::error::CollectError;
 use crate::ipam::{self, DebugPods, IpamError};
-use crate::kubectl::{Kubectl, RunError};
+use crate::kubectl::{args, Kubectl, RunError};
 use crate::manifest::{ClusterInfo, CollectorInfo, Manifest, ManifestOptions, StepError, FORMAT};
 use crate::options::Options;
 use crate::plan::{self, LogReason, LogTarget, NamespacedKind, NAMESPACED, NNC_RESOURCE};
@@ -295,7 +295,7 @@ impl<'a> Run<'a> {
     /// `kubectl config view --minify -o json`: the context and server address, known even
     /// when the server is not reachable.
     fn config_view(&self) -> Result<ClusterInfo, CollectError> {
-        let args = strings(&["config", "view", "--minify", "-o", "json"]);
+        let args = args(&["config", "view", "--minify", "-o", "json"]);
         let mut cluster = ClusterInfo {
             context: self.opts.context.clone(),
             ..ClusterInfo::default()
@@ -327,7 +327,7 @@ impl<'a> Run<'a> {
     /// and returns whether the API server answered; a silent or unreachable server ends the
     /// collection here instead of timing out every later call.
     fn probe(&self, cluster: &mut ClusterInfo) -> bool {
-        let args = strings(&["version", "-o", "json"]);
+        let args = args(&["version", "-o", "json"]);
         let (stdout, reachable) = match self.kubectl.run(&args, self.opts.probe_timeout) {
             Ok(out) => (out, true),
             Err(e) => {
@@ -359,7 +359,7 @@ impl<'a> Run<'a> {
         let label = step.label();
         match step {
             Step::Nodes => {
-                let args = strings(&["get", "nodes", "-o", "json"]);
+                let args = args(&["get", "nodes", "-o", "json"]);
                 let Some(mut nodes) = self.get_list(&label, &args) else {
                     return Vec::new();
                 };
@@ -374,7 +374,7 @@ impl<'a> Run<'a> {
                 }
             }
             Step::Nnc => {
-                let args = strings(&["get", NNC_RESOURCE, "-A", "-o", "json"]);
+                let args = args(&["get", NNC_RESOURCE, "-A", "-o", "json"]);
                 match self.kubectl.run(&args, self.opts.request_timeout) {
                     Ok(out) => {
                         if let Some(mut list) = self.parse_list(&label, &args, &out) {
@@ -430,13 +430,12 @@ impl<'a> Run<'a> {
     /// namespace, each the `List` kubectl would print for `-n <ns>`. Pods lists yield the
     /// log steps.
     fn list(&self, label: &str, kind: NamespacedKind, namespace: Option<String>) -> Vec<Step> {
-        let mut args = strings(&["get", kind.resource]);
-        match &namespace {
-            Some(ns) => args.extend(strings(&["--namespace", ns])),
-            None => args.push("--all-namespaces".into()),
-        }
-        args.extend(strings(&["-o", "json"]));
-        let Some(list) = self.get_list(label, &args) else {
+        let scope = match &namespace {
+            Some(ns) => vec!["--namespace", ns.as_str()],
+            None => vec!["--all-namespaces"],
+        };
+        let command = args(&[&["get", kind.resource][..], &scope, &["-o", "json"]].concat());
+        let Some(list) = self.get_list(label, &command) else {
             return Vec::new();
         };
         let follow_ups = if kind.resource == "pods" {
@@ -639,10 +638,6 @@ impl<'a> Run<'a> {
                 at: clock::now_rfc3339(),
             });
     }
-}
-
-fn strings(args: &[&str]) -> Vec<String> {
-    args.iter().map(|s| s.to_string()).collect()
 }
 
 fn items(list: &Value) -> impl Iterator<Item = &Value> {

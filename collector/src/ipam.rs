@@ -5,7 +5,7 @@
 
 use crate::clock;
 use crate::error::CollectError;
-use crate::kubectl::{Kubectl, RunError};
+use crate::kubectl::{args, Kubectl, RunError};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -213,7 +213,7 @@ impl DebugPods {
 }
 
 fn delete_args(pod: &str) -> Vec<String> {
-    [
+    args(&[
         "delete",
         "pod",
         pod,
@@ -221,9 +221,7 @@ fn delete_args(pod: &str) -> Vec<String> {
         DEBUG_NAMESPACE,
         "--ignore-not-found",
         "--wait=false",
-    ]
-    .map(String::from)
-    .to_vec()
+    ])
 }
 
 /// `kubectl debug` arguments that start the counting pod on `node`.
@@ -278,7 +276,7 @@ fn read_debug_pod(
     timeout: Duration,
 ) -> Result<IpamReport, IpamError> {
     let deadline = Instant::now() + timeout * 2;
-    let phase_args: Vec<String> = [
+    let phase_args = args(&[
         "get",
         "pod",
         pod,
@@ -286,9 +284,7 @@ fn read_debug_pod(
         DEBUG_NAMESPACE,
         "-o",
         "jsonpath={.status.phase}",
-    ]
-    .map(String::from)
-    .to_vec();
+    ]);
     let mut phase = String::new();
     while Instant::now() < deadline {
         phase = String::from_utf8_lossy(&kubectl.run(&phase_args, timeout)?).into_owned();
@@ -304,9 +300,7 @@ fn read_debug_pod(
             phase,
         });
     }
-    let logs_args: Vec<String> = ["logs", pod, "--namespace", DEBUG_NAMESPACE]
-        .map(String::from)
-        .to_vec();
+    let logs_args = args(&["logs", pod, "--namespace", DEBUG_NAMESPACE]);
     let out = kubectl.run(&logs_args, timeout)?;
     Ok(IpamReport {
         node: node.to_string(),

@@ -120,6 +120,11 @@ pub fn is_unreachable_message(stderr: &str) -> bool {
     SIGNS.iter().any(|sign| stderr.contains(sign))
 }
 
+/// Owned arguments from string literals: `args(&["get", "nodes"])`.
+pub fn args(parts: &[&str]) -> Vec<String> {
+    parts.iter().map(|s| s.to_string()).collect()
+}
+
 /// A configured kubectl.
 #[derive(Debug, Clone)]
 pub struct Kubectl {

@@ -135,35 +135,49 @@ fn run_node(args: NodeArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn print_summary(s: &collector::Summary) {
-    let mib = s.bytes as f64 / (1024.0 * 1024.0);
-    eprintln!(
-        "Collected {} files in {:.1}s: {} object lists over {} namespaces, {} container logs, {} node IPAM counts, {} attachments; {} secrets redacted.",
-        s.files,
+    eprint!("{}", render_summary(s));
+    // The path alone on stdout, for scripts.
+    println!("{}", s.path.display());
+}
+
+/// The summary for stderr: what was collected, size, path, what failed.
+fn render_summary(s: &collector::Summary) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Collected {} in {:.1}s: {} over {}, {}, {}, {}; {} redacted.",
+        count(s.files, "file"),
         s.elapsed.as_secs_f64(),
-        s.object_files,
-        s.namespaces,
-        s.logs,
-        s.ipam_nodes,
-        s.attachments,
-        s.redactions
+        count(s.object_files, "object list"),
+        count(s.namespaces, "namespace"),
+        count(s.logs, "container log"),
+        count(s.ipam_nodes, "node IPAM count"),
+        count(s.attachments, "attachment"),
+        count(s.redactions as usize, "secret"),
     );
     if let Some(server) = &s.cluster.server {
-        eprintln!(
+        let _ = writeln!(
+            out,
             "Cluster: {} ({server}), server version {}.",
             s.cluster.context.as_deref().unwrap_or("unknown context"),
             s.cluster.version.as_deref().unwrap_or("unknown")
         );
     }
     if !s.reachable {
-        eprintln!("The API server could not be reached; the bundle records how it failed.");
+        let _ = writeln!(
+            out,
+            "The API server could not be reached; the bundle records how it failed."
+        );
     }
     for note in &s.notes {
-        eprintln!("note: {note}");
+        let _ = writeln!(out, "note: {note}");
     }
     if !s.errors.is_empty() {
-        eprintln!(
-            "{} steps failed (recorded in manifest.json):",
-            s.errors.len()
+        let _ = writeln!(
+            out,
+            "{} failed (recorded in manifest.json):",
+            count(s.errors.len(), "step")
         );
         for e in &s.errors {
             let first = e
@@ -171,10 +185,125 @@ fn print_summary(s: &collector::Summary) {
                 .lines()
                 .find(|l| !l.trim().is_empty())
                 .unwrap_or("");
-            eprintln!("  {} (exit {}): {}", e.step, e.exit_code, first);
+            let _ = writeln!(out, "  {} (exit {}): {}", e.step, e.exit_code, first);
         }
     }
-    eprintln!("Bundle: {} ({mib:.2} MiB)", s.path.display());
-    // The path alone on stdout, for scripts.
-    println!("{}", s.path.display());
+    let mib = s.bytes as f64 / (1024.0 * 1024.0);
+    let _ = writeln!(out, "Bundle: {} ({mib:.2} MiB)", s.path.display());
+    out
+}
+
+/// `1 file`, `2 files`.
+fn count(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+    use collector::manifest::{ClusterInfo, StepError};
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(subcommand)]
+        command: Cmd,
+    }
+
+    #[derive(clap::Subcommand)]
+    enum Cmd {
+        Collect(CollectArgs),
+    }
+
+    fn parse(argv: &[&str]) -> CollectArgs {
+        let cli = Cli::try_parse_from(["aksbundle", "collect"].iter().chain(argv)).unwrap();
+        let Cmd::Collect(args) = cli.command;
+        args
+    }
+
+    #[test]
+    fn flags_become_options() {
+        let args = parse(&[
+            "--kubectl",
+            "/opt/kubectl",
+            "--context",
+            "prod",
+            "-n",
+            "default,kube-system",
+            "-n",
+            "sc-system",
+            "--since",
+            "2h30m",
+            "--node-ipam",
+            "--attach",
+            "az.txt",
+            "-o",
+            "out.tar.gz",
+            "-j",
+            "4",
+            "--request-timeout",
+            "12",
+        ]);
+        let opts = options(*args.flags).unwrap();
+        assert_eq!(opts.kubectl, PathBuf::from("/opt/kubectl"));
+        assert_eq!(opts.context.as_deref(), Some("prod"));
+        assert_eq!(opts.namespaces, ["default", "kube-system", "sc-system"]);
+        assert_eq!(opts.since.seconds(), 9000);
+        assert!(opts.node_ipam);
+        assert_eq!(opts.debug_image, collector::DEFAULT_DEBUG_IMAGE);
+        assert_eq!(opts.attachments, [PathBuf::from("az.txt")]);
+        assert_eq!(opts.output, Some(PathBuf::from("out.tar.gz")));
+        assert_eq!(opts.parallelism, 4);
+        assert_eq!(opts.request_timeout, Duration::from_secs(12));
+        assert_eq!(opts.max_log_bytes, 5 * 1024 * 1024);
+    }
+
+    #[test]
+    fn collect_node_is_a_subcommand() {
+        let args = parse(&["node", "--host-root", "/host", "--node-name", "aks-np-0"]);
+        let Some(CollectCommand::Node(node)) = args.command else {
+            panic!("not parsed as collect node");
+        };
+        assert_eq!(node.host_root, PathBuf::from("/host"));
+        assert_eq!(node.node_name.as_deref(), Some("aks-np-0"));
+        assert!(Cli::try_parse_from(["aksbundle", "collect", "--since", "1d"]).is_err());
+    }
+
+    #[test]
+    fn summary_names_what_failed() {
+        let summary = collector::Summary {
+            path: PathBuf::from("aksbundle-prod-20261122T040000Z.tar.gz"),
+            bytes: 1_572_864,
+            files: 42,
+            object_files: 20,
+            logs: 12,
+            ipam_nodes: 0,
+            attachments: 1,
+            namespaces: 3,
+            redactions: 7,
+            errors: vec![StepError {
+                step: "events".into(),
+                command: "kubectl get events --all-namespaces -o json".into(),
+                exit_code: 1,
+                stderr: "Error from server (Forbidden): events is forbidden\nmore".into(),
+                at: "2026-11-22T04:00:03Z".into(),
+            }],
+            notes: vec!["no NodeNetworkConfig CRD".into()],
+            reachable: true,
+            cluster: ClusterInfo {
+                context: Some("prod".into()),
+                server: Some("https://prod-x.hcp.westeurope.azmk8s.io:443".into()),
+                version: Some("v1.29.4".into()),
+            },
+            elapsed: Duration::from_millis(2400),
+        };
+        insta::assert_snapshot!(render_summary(&summary), @r"
+        Collected 42 files in 2.4s: 20 object lists over 3 namespaces, 12 container logs, 0 node IPAM counts, 1 attachment; 7 secrets redacted.
+        Cluster: prod (https://prod-x.hcp.westeurope.azmk8s.io:443), server version v1.29.4.
+        note: no NodeNetworkConfig CRD
+        1 step failed (recorded in manifest.json):
+          events (exit 1): Error from server (Forbidden): events is forbidden
+        Bundle: aksbundle-prod-20261122T040000Z.tar.gz (1.50 MiB)
+        ");
+    }
 }
