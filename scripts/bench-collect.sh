@@ -127,7 +127,7 @@ printf '%s\n' "$section"
 if [ -z "${NO_WRITE:-}" ]; then
   doc=docs/performance.md
   mkdir -p docs
-  [ -f "$doc" ] || printf '# Performance\n' >"$doc"
+  [ -f "$doc" ] || printf '# Performance\n\nFigures printed by the benchmark scripts; each section says how it was measured.\n' >"$doc"
   # Replace the "## Collector" section (up to the next "## " heading) or append it.
   awk -v section="$section" '
     /^## Collector[[:space:]]*$/ { print section; skip = 1; done = 1; next }
