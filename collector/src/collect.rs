@@ -84,11 +84,12 @@ pub fn collect(opts: &Options) -> Result<Summary, CollectError> {
         .delete_all(&run.kubectl.uncancellable(), CLEANUP_TIMEOUT);
     run.progress.finish_and_clear();
     let cluster = result?;
-    if opts.cancel.is_cancelled() {
-        return Err(CollectError::Interrupted);
-    }
+    // A write failure trips the cancel token too; report it, not an interruption.
     if let Some(fatal) = run.fatal.lock().unwrap_or_else(|p| p.into_inner()).take() {
         return Err(fatal);
+    }
+    if opts.cancel.is_cancelled() {
+        return Err(CollectError::Interrupted);
     }
 
     let errors = std::mem::take(&mut *run.errors.lock().unwrap_or_else(|p| p.into_inner()));

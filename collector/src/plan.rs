@@ -2,6 +2,7 @@
 //! which container logs to fetch, chosen from the pods list (Key Vault provider, Secrets
 //! Store CSI driver, NMI, Service Connector, azure-cns, extension agents, not-Ready pods).
 
+use crate::bundle::safe_component;
 use serde_json::Value;
 
 /// A namespaced object list collected into `namespaces/<ns>/<file>`.
@@ -67,13 +68,14 @@ pub struct LogTarget {
 }
 
 impl LogTarget {
-    /// Path inside the bundle: `logs/<ns>/<pod>/<container>[.previous].log`.
+    /// Path inside the bundle: `logs/<ns>/<pod>/<container>[.previous].log`. Names come
+    /// from the API server; anything that is not a safe path component is neutralised.
     pub fn bundle_path(&self) -> String {
         format!(
             "logs/{}/{}/{}{}.log",
-            self.namespace,
-            self.pod,
-            self.container,
+            safe_component(&self.namespace),
+            safe_component(&self.pod),
+            safe_component(&self.container),
             if self.previous { ".previous" } else { "" }
         )
     }
@@ -294,6 +296,17 @@ mod tests {
         assert!(args.contains(&"--previous".to_string()));
         assert!(args.contains(&"--since=1h".to_string()));
         assert!(args.contains(&"--limit-bytes=1024".to_string()));
+    }
+
+    #[test]
+    fn hostile_names_cannot_escape_the_logs_folder() {
+        let target = LogTarget {
+            namespace: "..".into(),
+            pod: "../../etc".into(),
+            container: "passwd".into(),
+            previous: false,
+        };
+        assert_eq!(target.bundle_path(), "logs/_../.._.._etc/passwd.log");
     }
 
     #[test]
