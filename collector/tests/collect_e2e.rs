@@ -490,3 +490,66 @@ fn a_bad_attachment_fails_before_touching_the_cluster() {
     assert!(server.requests().is_empty());
     assert_eq!(std::fs::read_dir(&env.out).unwrap().count(), 0);
 }
+
+#[test]
+fn node_ipam_runs_kubectl_debug_and_deletes_the_pods() {
+    let real = require_kubectl!();
+    let server = FakeApiServer::start(Config::default_fixtures());
+    let env = Env::new(&real, &server.url());
+    let opts = Options {
+        node_ipam: true,
+        namespaces: vec!["kube-system".into()],
+        ..env.options()
+    };
+    let summary = collector::collect(&opts).expect("collect");
+    assert!(summary.errors.is_empty(), "{:#?}", summary.errors);
+    assert_eq!(summary.ipam_nodes, 2);
+    let m = members(&only_file(&env.out));
+
+    // The counts come from the script the debug pod ran against each node's fixture host:
+    // 12 IP files beside `lock` and `last_reserved_ip.0`; 3 beside `lock`.
+    let n0 = json(&m, "nodes/aks-nodepool1-12345678-vmss000000/ipam.json");
+    assert_eq!(n0["node"], "aks-nodepool1-12345678-vmss000000");
+    assert_eq!(
+        n0["stores"],
+        serde_json::json!([{"path": "/var/lib/cni/networks/kubenet", "ip_files": 12}])
+    );
+    assert!(n0["collected_at"].as_str().unwrap().ends_with('Z'));
+    let n1 = json(&m, "nodes/aks-nodepool1-12345678-vmss000001/ipam.json");
+    assert_eq!(
+        n1["stores"],
+        serde_json::json!([{"path": "/var/lib/cni/networks/k8s-pod-network", "ip_files": 3}])
+    );
+    assert_eq!(json(&m, "manifest.json")["options"]["node_ipam"], true);
+
+    // One debug pod per node, on that node, with the configured image and the host's root
+    // at /host; every one deleted.
+    let created = server.created_pods();
+    assert_eq!(created.len(), 2);
+    for pod in &created {
+        let node = pod["spec"]["nodeName"].as_str().unwrap();
+        assert!(pod["metadata"]["name"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("node-debugger-{node}-")));
+        assert_eq!(pod["metadata"]["namespace"], "default");
+        let container = &pod["spec"]["containers"][0];
+        assert_eq!(container["image"], collector::DEFAULT_DEBUG_IMAGE);
+        assert!(container["volumeMounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|v| v["mountPath"] == "/host"));
+    }
+    assert!(
+        server.live_created_pods().is_empty(),
+        "debug pods left behind: {:?}",
+        server.live_created_pods()
+    );
+    let deletes = server
+        .requests()
+        .into_iter()
+        .filter(|r| r.starts_with("DELETE /api/v1/namespaces/default/pods/node-debugger-"))
+        .count();
+    assert_eq!(deletes, 2);
+}

@@ -2,11 +2,16 @@
 //! for the real kubectl (`/version`, discovery, list/get of namespaced and cluster-scoped
 //! resources with label and field selectors, pod logs), served from the fixture objects in
 //! `testdata/apiserver/`, with optional injected latency and a log of every request.
+//!
+//! Pods may also be created and deleted, for `kubectl debug node/<node>`: a created pod
+//! "runs" at once (phase Succeeded), and its log is the output of its `sh -c` command run
+//! here, with `/host` pointing at `testdata/apiserver/hosts/<node>/`.
 
 #![allow(dead_code)]
 
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
+use std::io::Read;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -183,6 +188,7 @@ impl Config {
 /// A running fake API server; stops when dropped.
 pub struct FakeApiServer {
     server: Arc<tiny_http::Server>,
+    fixtures: Arc<Fixtures>,
     port: u16,
     requests: Arc<Mutex<Vec<String>>>,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -199,6 +205,7 @@ impl FakeApiServer {
         let thread = {
             let server = Arc::clone(&server);
             let requests = Arc::clone(&requests);
+            let fixtures = Arc::clone(&fixtures);
             std::thread::spawn(move || {
                 for request in server.incoming_requests() {
                     let fixtures = Arc::clone(&fixtures);
@@ -212,6 +219,7 @@ impl FakeApiServer {
         };
         FakeApiServer {
             server,
+            fixtures,
             port,
             requests,
             thread: Some(thread),
@@ -226,6 +234,23 @@ impl FakeApiServer {
     /// Every request received so far (`GET /api/v1/pods?limit=500`), stats requests excluded.
     pub fn requests(&self) -> Vec<String> {
         self.requests.lock().unwrap().clone()
+    }
+
+    /// Every pod ever created through the API (debug pods), deleted ones included.
+    pub fn created_pods(&self) -> Vec<Value> {
+        self.fixtures.created.lock().unwrap().clone()
+    }
+
+    /// Names of created pods that were not deleted.
+    pub fn live_created_pods(&self) -> Vec<String> {
+        self.fixtures
+            .created
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|p| p["metadata"].get("deletionTimestamp").is_none())
+            .filter_map(|p| p["metadata"]["name"].as_str().map(String::from))
+            .collect()
     }
 }
 
@@ -279,6 +304,31 @@ struct Fixtures {
     lists: BTreeMap<String, Vec<Value>>,
     version: Value,
     logs: PathBuf,
+    hosts: PathBuf,
+    /// Pods created through the API; deleted ones keep a `deletionTimestamp` and are hidden.
+    created: Mutex<Vec<Value>>,
+}
+
+impl Fixtures {
+    /// Fixture items of a resource, plus live created pods.
+    fn items(&self, resource: &str) -> Vec<Value> {
+        let mut items = self.lists.get(resource).cloned().unwrap_or_default();
+        if resource == "pods" {
+            items.extend(
+                self.created
+                    .lock()
+                    .unwrap()
+                    .iter()
+                    .filter(|p| p["metadata"].get("deletionTimestamp").is_none())
+                    .cloned(),
+            );
+        }
+        items
+    }
+
+    fn is_created(&self, pod: &Value) -> bool {
+        pod["metadata"]["labels"]["fake-apiserver/created"] == "true"
+    }
 }
 
 impl Fixtures {
@@ -302,6 +352,8 @@ impl Fixtures {
             lists,
             version,
             logs: dir.join("logs"),
+            hosts: dir.join("hosts"),
+            created: Mutex::new(Vec::new()),
         }
     }
 }
@@ -335,7 +387,7 @@ impl Reply {
 }
 
 fn handle(
-    request: tiny_http::Request,
+    mut request: tiny_http::Request,
     fixtures: &Fixtures,
     config: &Config,
     requests: &Mutex<Vec<String>>,
@@ -353,10 +405,22 @@ fn handle(
             .unwrap()
             .push(format!("{} {}", request.method(), url));
         std::thread::sleep(config.latency);
-        if *request.method() != tiny_http::Method::Get {
-            Reply::status(405, "MethodNotAllowed", "the fake API server is read-only")
-        } else {
-            route(path, &query, fixtures, config, port)
+        let seg: Vec<&str> = path.trim_matches('/').split('/').collect();
+        match (request.method(), seg.as_slice()) {
+            (tiny_http::Method::Get, _) => route(path, &query, fixtures, config, port),
+            (tiny_http::Method::Post, ["api", "v1", "namespaces", ns, "pods"]) => {
+                let mut body = Vec::new();
+                let _ = request.as_reader().read_to_end(&mut body);
+                create_pod(ns, &body, fixtures)
+            }
+            (tiny_http::Method::Delete, ["api", "v1", "namespaces", ns, "pods", name]) => {
+                delete_pod(ns, name, fixtures)
+            }
+            _ => Reply::status(
+                405,
+                "MethodNotAllowed",
+                "the fake API server cannot do that",
+            ),
         }
     };
     let header = tiny_http::Header::from_bytes("Content-Type", reply.content_type).unwrap();
@@ -364,6 +428,99 @@ fn handle(
         .with_status_code(reply.status)
         .with_header(header);
     let _ = request.respond(response);
+}
+
+/// `POST .../namespaces/<ns>/pods`: the pod is stored and "runs" at once.
+fn create_pod(ns: &str, body: &[u8], fixtures: &Fixtures) -> Reply {
+    let Ok(mut pod) = serde_json::from_slice::<Value>(body) else {
+        return Reply::status(400, "BadRequest", "the body is not a JSON object");
+    };
+    let Some(name) = pod["metadata"]["name"].as_str().map(String::from) else {
+        return Reply::status(422, "Invalid", "metadata.name is required");
+    };
+    if fixtures
+        .items("pods")
+        .iter()
+        .any(|p| p["metadata"]["namespace"] == ns && p["metadata"]["name"] == name.as_str())
+    {
+        return Reply::status(
+            409,
+            "AlreadyExists",
+            &format!("pods \"{name}\" already exists"),
+        );
+    }
+    pod["apiVersion"] = json!("v1");
+    pod["kind"] = json!("Pod");
+    pod["metadata"]["namespace"] = json!(ns);
+    pod["metadata"]["uid"] = json!(format!(
+        "00000000-0000-4000-8000-{:012}",
+        fixtures.created.lock().unwrap().len()
+    ));
+    pod["metadata"]["creationTimestamp"] = json!(FIXTURE_NOW);
+    pod["metadata"]["labels"]["fake-apiserver/created"] = json!("true");
+    let mut created = pod.clone();
+    pod["status"] = json!({"phase": "Pending"});
+    let container = created["spec"]["containers"][0]["name"].clone();
+    created["status"] = json!({
+        "phase": "Succeeded",
+        "containerStatuses": [{"name": container, "ready": false, "restartCount": 0,
+            "state": {"terminated": {"exitCode": 0, "reason": "Completed"}}}]
+    });
+    fixtures.created.lock().unwrap().push(created);
+    let mut reply = Reply::json(&pod);
+    reply.status = 201;
+    reply
+}
+
+/// `DELETE .../namespaces/<ns>/pods/<name>` of a created pod.
+fn delete_pod(ns: &str, name: &str, fixtures: &Fixtures) -> Reply {
+    let mut created = fixtures.created.lock().unwrap();
+    let live = created.iter_mut().find(|p| {
+        p["metadata"]["namespace"] == ns
+            && p["metadata"]["name"] == name
+            && p["metadata"].get("deletionTimestamp").is_none()
+    });
+    match live {
+        Some(pod) => {
+            pod["metadata"]["deletionTimestamp"] = json!(FIXTURE_NOW);
+            Reply::json(pod)
+        }
+        None => Reply::status(404, "NotFound", &format!("pods \"{name}\" not found")),
+    }
+}
+
+/// The log of a created pod: its `sh -c <script>` run here against the node's fixture host.
+fn debug_pod_log(pod: &Value, hosts: &Path) -> Reply {
+    let container = &pod["spec"]["containers"][0];
+    let argv: Vec<&str> = ["command", "args"]
+        .iter()
+        .flat_map(|k| container[*k].as_array().into_iter().flatten())
+        .filter_map(Value::as_str)
+        .collect();
+    let node = pod["spec"]["nodeName"].as_str().unwrap_or("");
+    let ["sh", "-c", script] = argv.as_slice() else {
+        return Reply::status(
+            400,
+            "BadRequest",
+            &format!("the fake runs only `sh -c`, not {argv:?}"),
+        );
+    };
+    let host = hosts.join(node);
+    let script = script.replace("/host", &host.to_string_lossy());
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(&script)
+        .output();
+    match out {
+        Ok(out) => Reply {
+            status: 200,
+            content_type: "text/plain",
+            body: String::from_utf8_lossy(&out.stdout)
+                .replace(&*host.to_string_lossy(), "/host")
+                .into_bytes(),
+        },
+        Err(e) => Reply::status(500, "InternalError", &e.to_string()),
+    }
 }
 
 fn parse_query(query: &str) -> BTreeMap<String, String> {
@@ -522,7 +679,7 @@ fn objects(
     } else {
         format!("{group}/{version}")
     };
-    let items = fixtures.lists.get(res.name).cloned().unwrap_or_default();
+    let items = fixtures.items(res.name);
     let in_ns = |item: &Value| namespace.is_none_or(|ns| item["metadata"]["namespace"] == ns);
     match (name, sub) {
         (Some(name), Some("log")) if res.name == "pods" => {
@@ -530,6 +687,7 @@ fn objects(
                 .iter()
                 .find(|i| in_ns(i) && i["metadata"]["name"] == name);
             match pod {
+                Some(pod) if fixtures.is_created(pod) => debug_pod_log(pod, &fixtures.hosts),
                 Some(pod) => pod_log(pod, query, &fixtures.logs),
                 None => Reply::status(404, "NotFound", &format!("pods \"{name}\" not found")),
             }
