@@ -11,7 +11,6 @@
 
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
