@@ -78,10 +78,11 @@ const RULES: &[(&str, &str)] = &[
         "json-secret-key",
         r#"(?i)("(?:password|passwd|auth|identitytoken|registrytoken|client_secret|clientsecret|token|access_token|refresh_token|id_token|client-key-data|apikey|api_key)"\s*:\s*")((?:[^"\\]|\\.)+)(")"#,
     ),
-    // Secret-bearing YAML keys, as in a kubeconfig pasted into an attachment.
+    // Secret-bearing YAML keys, as in a kubeconfig pasted into an attachment (block style,
+    // or flow style: `user: {token: ...}`).
     (
         "yaml-secret-key",
-        r#"(?m)(^[ \t]*(?:-[ \t]+)?(?:token|client-key-data|password|client-secret|id-token|refresh-token|access-token)[ \t]*:[ \t]*)("[^"\r\n]*"|'[^'\r\n]*'|[^\s"'#]+)()"#,
+        r#"(?m)((?:^|[{,])[ \t]*(?:-[ \t]+)?(?:token|client-key-data|password|client-secret|id-token|refresh-token|access-token)[ \t]*:[ \t]*)("[^"\r\n]*"|'[^'\r\n]*'|[^\s"'#,{}]+)()"#,
     ),
     // Command-line flags: --password=..., --client-secret=..., --storage-account-key=...
     (
@@ -284,6 +285,7 @@ mod tests {
             "    client-key-data: LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0tLQ==\n",
             "LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0tLQ",
         ),
+        ("- name: u\n  user: {token: fl0wStyleT0ken, username: admin}", "fl0wStyleT0ken"),
         ("DB_PASSWORD=hunter2-is-secret", "hunter2-is-secret"),
         ("export API_TOKEN='tok-with spaces'", "tok-with spaces"),
         ("Server=tcp:sql.database.windows.net;Password=P@ssw0rd!;", "P@ssw0rd!"),
