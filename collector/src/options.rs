@@ -47,7 +47,8 @@ pub struct Options {
     pub probe_timeout: Duration,
     /// Draw a progress bar on stderr. Default: true when stderr is a terminal.
     pub progress: bool,
-    /// Trips when the user presses Ctrl-C. Default: a fresh, untripped token.
+    /// Trips when the user presses Ctrl-C. The collector also trips it itself when writing
+    /// the bundle fails, to stop the remaining calls. Default: a fresh, untripped token.
     pub cancel: CancelToken,
 }
 
