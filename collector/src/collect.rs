@@ -50,7 +50,8 @@ pub struct Summary {
     pub errors: Vec<StepError>,
     /// Things worth telling the user that are not failures (e.g. no NNC CRD).
     pub notes: Vec<String>,
-    /// False when the API server could not be reached and collection stopped early.
+    /// False when collection stopped after the probe: the API server could not be reached,
+    /// or kubectl waited for an interactive sign-in (then `notes` says so).
     pub reachable: bool,
     /// The cluster as recorded in the manifest.
     pub cluster: ClusterInfo,
@@ -325,15 +326,22 @@ impl<'a> Run<'a> {
     }
 
     /// `kubectl version -o json` with the short probe timeout. Writes `cluster/version.json`
-    /// and returns whether the API server answered; a silent or unreachable server ends the
-    /// collection here instead of timing out every later call.
+    /// and returns whether to go on: a silent or unreachable server, or a credential plugin
+    /// waiting for an interactive sign-in, ends the collection here instead of timing out
+    /// every later call.
     fn probe(&self, cluster: &mut ClusterInfo) -> bool {
         let args = args(&["version", "-o", "json"]);
         let (stdout, reachable) = match self.kubectl.run(&args, self.opts.probe_timeout) {
             Ok(out) => (out, true),
             Err(e) => {
                 self.record("version", &args, &e);
-                let reachable = !e.is_unreachable() && !matches!(e, RunError::Cancelled);
+                if e.needs_login() {
+                    self.note(
+                        "kubectl was waiting for an interactive sign-in (Entra ID device code); sign in first (for example `kubectl get nodes`), then run collect again".into(),
+                    );
+                }
+                let reachable =
+                    !e.is_unreachable() && !e.needs_login() && !matches!(e, RunError::Cancelled);
                 match e {
                     RunError::Failed { stdout, .. } => (stdout, reachable),
                     _ => (Vec::new(), reachable),

@@ -91,11 +91,28 @@ impl RunError {
     /// timeout, DNS, TLS), as opposed to a refusal or a missing resource.
     pub fn is_unreachable(&self) -> bool {
         match self {
-            RunError::TimedOut { .. } => true,
+            RunError::TimedOut { stderr, .. } => !is_login_prompt(stderr),
             RunError::Failed { stderr, .. } => is_unreachable_message(stderr),
             _ => false,
         }
     }
+
+    /// True when kubectl's credential plugin was waiting for the user to sign in
+    /// interactively (kubelogin's device code flow), which cannot happen without a terminal.
+    pub fn needs_login(&self) -> bool {
+        match self {
+            RunError::TimedOut { stderr, .. } | RunError::Failed { stderr, .. } => {
+                is_login_prompt(stderr)
+            }
+            _ => false,
+        }
+    }
+}
+
+/// An interactive sign-in prompt (Entra ID device code flow, as kubelogin prints it).
+pub fn is_login_prompt(stderr: &str) -> bool {
+    const SIGNS: &[&str] = &["microsoft.com/devicelogin", "To sign in, use a web browser"];
+    SIGNS.iter().any(|sign| stderr.contains(sign))
 }
 
 /// kubectl's (Go's) wording for "the server could not be reached".
@@ -415,6 +432,21 @@ mod tests {
         let err = k.run(&[], Duration::from_secs(1)).unwrap_err();
         assert!(matches!(err, RunError::Spawn { .. }));
         assert_eq!(err.exit_code(), EXIT_NOT_STARTED);
+    }
+
+    #[test]
+    fn a_device_code_prompt_is_not_an_unreachable_server() {
+        let err = RunError::TimedOut {
+            after: Duration::from_secs(15),
+            stderr: "To sign in, use a web browser to open the page https://microsoft.com/devicelogin and enter the code F7GH2JK9L to authenticate.".into(),
+        };
+        assert!(err.needs_login());
+        assert!(!err.is_unreachable());
+        let silent = RunError::TimedOut {
+            after: Duration::from_secs(15),
+            stderr: String::new(),
+        };
+        assert!(silent.is_unreachable() && !silent.needs_login());
     }
 
     #[test]

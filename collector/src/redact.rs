@@ -84,6 +84,11 @@ const RULES: &[(&str, &str)] = &[
         "yaml-secret-key",
         r#"(?m)((?:^|[{,])[ \t]*(?:-[ \t]+)?(?:token|client-key-data|password|client-secret|id-token|refresh-token|access-token)[ \t]*:[ \t]*)("[^"\r\n]*"|'[^'\r\n]*'|[^\s"'#,{}]+)()"#,
     ),
+    // A device-code sign-in prompt (kubelogin): the code lets whoever enters it first sign in.
+    (
+        "device-code",
+        r"(?i)(\benter the code\s+)([A-Z0-9]{6,12})()",
+    ),
     // Command-line flags: --password=..., --client-secret=..., --storage-account-key=...
     (
         "secret-flag",
@@ -287,6 +292,10 @@ mod tests {
         ),
         ("- name: u\n  user: {token: fl0wStyleT0ken, username: admin}", "fl0wStyleT0ken"),
         ("DB_PASSWORD=hunter2-is-secret", "hunter2-is-secret"),
+        (
+            "To sign in, use a web browser to open the page https://microsoft.com/devicelogin and enter the code F7GH2JK9L to authenticate.",
+            "F7GH2JK9L",
+        ),
         ("export API_TOKEN='tok-with spaces'", "tok-with spaces"),
         ("Server=tcp:sql.database.windows.net;Password=P@ssw0rd!;", "P@ssw0rd!"),
         ("az login --service-principal --password=Sp.Secret.123", "Sp.Secret.123"),

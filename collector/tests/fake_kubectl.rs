@@ -189,3 +189,42 @@ fn ctrl_c_deletes_debug_pods_and_leaves_no_bundle() {
         "debug pod not deleted:\n{log}"
     );
 }
+
+#[test]
+fn a_device_code_sign_in_stops_quickly_with_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let (kubectl, calls_file) = fake_kubectl(
+        dir.path(),
+        r#"  *"version -o json"*) echo 'To sign in, use a web browser to open the page https://microsoft.com/devicelogin and enter the code F7GH2JK9L to authenticate.' >&2; sleep 30 ;;"#,
+    );
+    let opts = Options {
+        probe_timeout: Duration::from_secs(1),
+        ..options(kubectl, &out)
+    };
+    let started = Instant::now();
+    let summary = collector::collect(&opts).unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(!summary.reachable);
+    assert!(
+        summary.notes.iter().any(|n| n.contains("sign-in")),
+        "{:?}",
+        summary.notes
+    );
+    assert_eq!(summary.errors.len(), 1);
+    assert_eq!(summary.errors[0].exit_code, 124);
+    assert!(summary.errors[0].stderr.contains("devicelogin"));
+    assert!(
+        !summary.errors[0].stderr.contains("F7GH2JK9L"),
+        "the device code was kept"
+    );
+    assert!(
+        !calls(&calls_file).contains(" get "),
+        "nothing after the probe"
+    );
+}

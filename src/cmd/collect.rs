@@ -167,7 +167,7 @@ fn render_summary(s: &collector::Summary) -> String {
     if !s.reachable {
         let _ = writeln!(
             out,
-            "The API server could not be reached; the bundle records how it failed."
+            "Collection stopped after the first call (kubectl version); the bundle records why."
         );
     }
     for note in &s.notes {
