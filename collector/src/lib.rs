@@ -5,6 +5,8 @@
 //! The entry points are [`collect`] (the `aksbundle collect` command) and
 //! [`ipam::collect_node`] (`aksbundle collect node`, run on a node itself).
 
+#![warn(missing_docs)]
+
 mod bundle;
 mod clock;
 mod collect;
