@@ -372,15 +372,21 @@ impl<'a> Run<'a> {
                 let Some(mut nodes) = self.get_list(&label, &args) else {
                     return Vec::new();
                 };
-                let names: Vec<String> = items(&nodes)
-                    .filter_map(|n| n["metadata"]["name"].as_str().map(String::from))
-                    .collect();
-                self.write_json("cluster/nodes.json", &mut nodes);
+                let mut ipam_steps = Vec::new();
                 if self.opts.node_ipam {
-                    names.into_iter().map(Step::Ipam).collect()
-                } else {
-                    Vec::new()
+                    for node in items(&nodes) {
+                        match ipam::skip_reason(node) {
+                            Some(reason) => self.note(reason),
+                            None => ipam_steps.extend(
+                                node["metadata"]["name"]
+                                    .as_str()
+                                    .map(|n| Step::Ipam(n.to_string())),
+                            ),
+                        }
+                    }
                 }
+                self.write_json("cluster/nodes.json", &mut nodes);
+                ipam_steps
             }
             Step::Nnc => {
                 let args = args(&["get", NNC_RESOURCE, "-A", "-o", "json"]);

@@ -184,6 +184,24 @@ pub fn parse_debug_output(text: &str) -> Result<Vec<Store>, IpamError> {
     Ok(stores)
 }
 
+/// Why a node gets no debug pod, if it does not: Windows nodes have no host-local IPAM store
+/// (and cannot run the Linux image); a node that is not Ready would leave the pod Pending.
+pub fn skip_reason(node: &serde_json::Value) -> Option<String> {
+    let name = node["metadata"]["name"].as_str().unwrap_or("?");
+    if node["metadata"]["labels"]["kubernetes.io/os"] == "windows" {
+        return Some(format!("node {name}: Windows node, no IPAM store to count"));
+    }
+    let ready = node["status"]["conditions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|c| c["type"] == "Ready" && c["status"] == "True");
+    if !ready {
+        return Some(format!("node {name}: not Ready, IPAM store not counted"));
+    }
+    None
+}
+
 /// Debug pods created and not yet deleted, so Ctrl-C can delete them.
 #[derive(Debug, Default)]
 pub struct DebugPods(Mutex<BTreeSet<String>>);
@@ -269,6 +287,45 @@ pub fn debug_node(
     result
 }
 
+/// What the debug pod's status says: its phase and, while waiting, why.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct PodState {
+    phase: String,
+    waiting: String,
+}
+
+impl PodState {
+    /// Parses `<phase> <waiting reason>` as printed by the jsonpath in `read_debug_pod`.
+    fn parse(text: &str) -> Self {
+        let mut words = text.split_whitespace();
+        PodState {
+            phase: words.next().unwrap_or_default().to_string(),
+            waiting: words.next().unwrap_or_default().to_string(),
+        }
+    }
+
+    /// Done, or stuck in a way waiting will not mend (the image cannot be pulled, ...).
+    fn is_final(&self) -> bool {
+        matches!(self.phase.as_str(), "Succeeded" | "Failed")
+            || matches!(
+                self.waiting.as_str(),
+                "ErrImagePull"
+                    | "ImagePullBackOff"
+                    | "InvalidImageName"
+                    | "CreateContainerConfigError"
+                    | "CreateContainerError"
+            )
+    }
+
+    fn describe(&self) -> String {
+        match (self.phase.as_str(), self.waiting.as_str()) {
+            ("", _) => "unknown".into(),
+            (phase, "") => phase.into(),
+            (phase, waiting) => format!("{phase}, waiting: {waiting}"),
+        }
+    }
+}
+
 fn read_debug_pod(
     kubectl: &Kubectl,
     node: &str,
@@ -276,28 +333,29 @@ fn read_debug_pod(
     timeout: Duration,
 ) -> Result<IpamReport, IpamError> {
     let deadline = Instant::now() + timeout * 2;
-    let phase_args = args(&[
+    let status_args = args(&[
         "get",
         "pod",
         pod,
         "--namespace",
         DEBUG_NAMESPACE,
         "-o",
-        "jsonpath={.status.phase}",
+        "jsonpath={.status.phase} {.status.containerStatuses[0].state.waiting.reason}",
     ]);
-    let mut phase = String::new();
+    let mut state = PodState::default();
     while Instant::now() < deadline {
-        phase = String::from_utf8_lossy(&kubectl.run(&phase_args, timeout)?).into_owned();
-        match phase.as_str() {
-            "Succeeded" => break,
-            "Failed" => break,
-            _ => std::thread::sleep(Duration::from_millis(500)),
+        state = PodState::parse(&String::from_utf8_lossy(
+            &kubectl.run(&status_args, timeout)?,
+        ));
+        if state.is_final() {
+            break;
         }
+        std::thread::sleep(Duration::from_millis(500));
     }
-    if phase != "Succeeded" {
+    if state.phase != "Succeeded" {
         return Err(IpamError::PodFailed {
             pod: pod.to_string(),
-            phase,
+            phase: state.describe(),
         });
     }
     let logs_args = args(&["logs", pod, "--namespace", DEBUG_NAMESPACE]);
@@ -413,6 +471,34 @@ mod tests {
         assert!(parse_debug_output("garbage\naksbundle-ipam-done").is_err());
         assert!(parse_debug_output("/host/x notanumber\naksbundle-ipam-done").is_err());
         assert_eq!(parse_debug_output("aksbundle-ipam-done\n").unwrap(), []);
+    }
+
+    #[test]
+    fn a_pod_that_cannot_pull_its_image_is_given_up_at_once() {
+        let pulling = PodState::parse("Pending ImagePullBackOff");
+        assert!(pulling.is_final());
+        assert_eq!(pulling.describe(), "Pending, waiting: ImagePullBackOff");
+        assert!(!PodState::parse("Pending ContainerCreating").is_final());
+        assert!(!PodState::parse("Running").is_final());
+        assert!(PodState::parse("Succeeded").is_final());
+        assert_eq!(PodState::parse("").describe(), "unknown");
+    }
+
+    /// Nodes that cannot run the counting pod are skipped, not waited for.
+    #[test]
+    fn only_ready_linux_nodes_are_debugged() {
+        use serde_json::json;
+        let ready = |os: &str, status: &str| {
+            json!({"metadata": {"name": "n", "labels": {"kubernetes.io/os": os}},
+                   "status": {"conditions": [{"type": "Ready", "status": status}]}})
+        };
+        assert_eq!(skip_reason(&ready("linux", "True")), None);
+        assert!(skip_reason(&ready("windows", "True"))
+            .unwrap()
+            .contains("Windows"));
+        assert!(skip_reason(&ready("linux", "Unknown"))
+            .unwrap()
+            .contains("not Ready"));
     }
 
     #[test]

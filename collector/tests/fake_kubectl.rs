@@ -15,7 +15,7 @@ const VERSION: &str =
     r#"{"clientVersion":{"gitVersion":"v1.32.4"},"serverVersion":{"gitVersion":"v1.29.4"}}"#;
 const EMPTY: &str =
     r#"{"apiVersion":"v1","items":[],"kind":"List","metadata":{"resourceVersion":""}}"#;
-const NODES: &str = r#"{"apiVersion":"v1","items":[{"apiVersion":"v1","kind":"Node","metadata":{"name":"aks-np-0"}}],"kind":"List","metadata":{"resourceVersion":""}}"#;
+const NODES: &str = r#"{"apiVersion":"v1","items":[{"apiVersion":"v1","kind":"Node","metadata":{"name":"aks-np-0","labels":{"kubernetes.io/os":"linux"}},"status":{"conditions":[{"type":"Ready","status":"True"}]}},{"apiVersion":"v1","kind":"Node","metadata":{"name":"akswin000000","labels":{"kubernetes.io/os":"windows"}},"status":{"conditions":[{"type":"Ready","status":"True"}]}}],"kind":"List","metadata":{"resourceVersion":""}}"#;
 const DEBUG_POD: &str = "node-debugger-aks-np-0-x7k2p";
 
 /// A kubectl stand-in that logs every call to `calls` and answers by pattern; `extra` cases
@@ -94,7 +94,17 @@ fn node_ipam_counts_through_a_debug_pod_that_is_deleted_afterwards() {
     assert_eq!(manifest["options"]["node_ipam"], true);
     assert_eq!(manifest["errors"][0]["step"], "events");
 
+    // The Windows node gets no debug pod, and a note says why.
+    assert!(
+        summary
+            .notes
+            .iter()
+            .any(|n| n.contains("akswin000000") && n.contains("Windows")),
+        "{:?}",
+        summary.notes
+    );
     let log = calls(&calls_file);
+    assert!(!log.contains("node/akswin000000"), "{log}");
     let debug = log
         .lines()
         .find(|l| l.contains("debug node/aks-np-0"))
