@@ -17,7 +17,7 @@ use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Largest attachment accepted; support tickets want text, not disk images.
@@ -215,6 +215,10 @@ struct Run<'a> {
     /// Kinds listed successfully across all namespaces.
     listed_kinds: Mutex<Vec<NamespacedKind>>,
     debug_pods: DebugPods,
+    /// The kubeconfig context's namespace, when it names one.
+    context_namespace: OnceLock<String>,
+    /// Set once the fall-back to the context's namespace has been noted.
+    fallback_noted: AtomicBool,
     progress: ProgressBar,
     /// Whether the API server answered the probe.
     reachable: AtomicBool,
@@ -246,6 +250,8 @@ impl<'a> Run<'a> {
             seen_namespaces: Mutex::default(),
             listed_kinds: Mutex::default(),
             debug_pods: DebugPods::default(),
+            context_namespace: OnceLock::new(),
+            fallback_noted: AtomicBool::new(false),
             progress,
             reachable: AtomicBool::new(false),
         })
@@ -314,6 +320,12 @@ impl<'a> Run<'a> {
                     cluster.server = config["clusters"][0]["cluster"]["server"]
                         .as_str()
                         .map(String::from);
+                    if let Some(ns) = config["contexts"][0]["context"]["namespace"]
+                        .as_str()
+                        .filter(|ns| !ns.is_empty())
+                    {
+                        let _ = self.context_namespace.set(ns.to_string());
+                    }
                 }
                 Err(e) => self.record_garbage("config", &args, &e),
             },
@@ -450,7 +462,18 @@ impl<'a> Run<'a> {
             None => vec!["--all-namespaces"],
         };
         let command = args(&[&["get", kind.resource][..], &scope, &["-o", "json"]].concat());
-        let Some(list) = self.get_list(label, &command) else {
+        let list = match self.kubectl.run(&command, self.opts.request_timeout) {
+            Ok(out) => self.parse_list(label, &command, &out),
+            Err(e) => {
+                self.record(label, &command, &e);
+                if namespace.is_none() && e.is_cluster_scope_forbidden() {
+                    // Namespace-scoped RBAC: fall back to the context's own namespace.
+                    return vec![Step::List(kind, Some(self.home_namespace()))];
+                }
+                None
+            }
+        };
+        let Some(list) = list else {
             return Vec::new();
         };
         let follow_ups = if kind.resource == "pods" {
@@ -461,7 +484,10 @@ impl<'a> Run<'a> {
         match namespace {
             Some(ns) => {
                 let mut list = list;
-                self.write_json(&format!("namespaces/{ns}/{}", kind.file), &mut list);
+                self.write_json(
+                    &format!("namespaces/{}/{}", safe_component(&ns), kind.file),
+                    &mut list,
+                );
             }
             None => {
                 let mut by_ns: BTreeMap<String, Vec<Value>> = BTreeMap::new();
@@ -499,6 +525,22 @@ impl<'a> Run<'a> {
             }
         }
         follow_ups
+    }
+
+    /// The namespace to fall back to when listing all namespaces is forbidden: the
+    /// context's namespace, else `default`, as kubectl itself would use. Noted once.
+    fn home_namespace(&self) -> String {
+        let ns = self
+            .context_namespace
+            .get()
+            .cloned()
+            .unwrap_or_else(|| "default".into());
+        if !self.fallback_noted.swap(true, Ordering::SeqCst) {
+            self.note(format!(
+                "listing all namespaces is forbidden for you; collected namespace {ns} only (name the namespaces you may read with -n)"
+            ));
+        }
+        ns
     }
 
     /// Log steps for a pods list: every component pod, and not-Ready pods up to the budget.

@@ -97,6 +97,13 @@ impl RunError {
         }
     }
 
+    /// True when RBAC refused a cluster-wide list (`... is forbidden: User "..." cannot list
+    /// resource "pods" in API group "" at the cluster scope`).
+    pub fn is_cluster_scope_forbidden(&self) -> bool {
+        matches!(self, RunError::Failed { stderr, .. }
+            if stderr.contains("forbidden") && stderr.contains("at the cluster scope"))
+    }
+
     /// True when kubectl's credential plugin was waiting for the user to sign in
     /// interactively (kubelogin's device code flow), which cannot happen without a terminal.
     pub fn needs_login(&self) -> bool {
@@ -447,6 +454,21 @@ mod tests {
             stderr: String::new(),
         };
         assert!(silent.is_unreachable() && !silent.needs_login());
+    }
+
+    #[test]
+    fn cluster_scope_refusal_is_recognised() {
+        let failed = |stderr: &str| RunError::Failed {
+            code: 1,
+            stderr: stderr.into(),
+            stdout: Vec::new(),
+        };
+        assert!(failed("Error from server (Forbidden): pods is forbidden: User \"alice@contoso.com\" cannot list resource \"pods\" in API group \"\" at the cluster scope").is_cluster_scope_forbidden());
+        assert!(!failed("Error from server (Forbidden): pods is forbidden: User \"alice\" cannot list resource \"pods\" in API group \"\" in the namespace \"prod\"").is_cluster_scope_forbidden());
+        assert!(
+            !failed("error: the server doesn't have a resource type \"nodenetworkconfigs\"")
+                .is_cluster_scope_forbidden()
+        );
     }
 
     #[test]

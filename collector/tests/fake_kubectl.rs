@@ -61,10 +61,11 @@ fn node_ipam_counts_through_a_debug_pod_that_is_deleted_afterwards() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     std::fs::create_dir(&out).unwrap();
-    // A forbidden list is recorded with kubectl's own words, and collection goes on.
+    // A forbidden cluster-wide list is recorded with kubectl's own words, and collection
+    // goes on.
     let (kubectl, calls_file) = fake_kubectl(
         dir.path(),
-        r#"  *"get events"*) echo 'Error from server (Forbidden): events is forbidden: User "alice@contoso.com" cannot list resource "events" in API group "" at the cluster scope' >&2; exit 1 ;;"#,
+        r#"  *"get events --all-namespaces"*) echo 'Error from server (Forbidden): events is forbidden: User "alice@contoso.com" cannot list resource "events" in API group "" at the cluster scope' >&2; exit 1 ;;"#,
     );
     let opts = Options {
         node_ipam: true,
@@ -94,6 +95,20 @@ fn node_ipam_counts_through_a_debug_pod_that_is_deleted_afterwards() {
     assert_eq!(manifest["options"]["node_ipam"], true);
     assert_eq!(manifest["errors"][0]["step"], "events");
 
+    // Events were then listed in the context's namespace (default) instead, with a note.
+    assert!(
+        summary
+            .notes
+            .iter()
+            .any(|n| n.contains("forbidden") && n.contains("default")),
+        "{:?}",
+        summary.notes
+    );
+    assert!(calls(&calls_file).contains("get events --namespace default -o json"));
+    json_of(
+        &read_bundle(&only_file(&out)),
+        "namespaces/default/events.json",
+    );
     // The Windows node gets no debug pod, and a note says why.
     assert!(
         summary
