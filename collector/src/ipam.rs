@@ -250,7 +250,9 @@ pub fn debug_args(node: &str, image: &str) -> Vec<String> {
         "--namespace".into(),
         DEBUG_NAMESPACE.into(),
         format!("--image={image}"),
-        "--profile=general".into(),
+        // No --profile: kubectl before 1.27 has none, and every profile kubectl has
+        // defaulted to for node debugging mounts the host's root at /host, which is all
+        // the script needs.
         "--attach=false".into(),
         "--".into(),
         "sh".into(),
