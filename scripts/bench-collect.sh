@@ -10,16 +10,19 @@
 #   scripts/bench-collect.sh            # 200 ms latency, 3 runs per row
 #   LATENCY_MS=100 RUNS=5 scripts/bench-collect.sh
 #   NO_WRITE=1 scripts/bench-collect.sh # print only
+#   KUBECTLS="kubectl /opt/k120/usr/bin/kubectl" scripts/bench-collect.sh  # one row set each
 set -euo pipefail
 
 LATENCY_MS=${LATENCY_MS:-200}
 RUNS=${RUNS:-3}
-KUBECTL=${KUBECTL:-kubectl}
+KUBECTLS=${KUBECTLS:-${KUBECTL:-kubectl}}
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$root/target}
 
-command -v "$KUBECTL" >/dev/null || { echo "bench-collect: kubectl not found (set KUBECTL)" >&2; exit 2; }
+for k in $KUBECTLS; do
+  command -v "$k" >/dev/null || { echo "bench-collect: $k not found (set KUBECTL or KUBECTLS)" >&2; exit 2; }
+done
 command -v curl >/dev/null || { echo "bench-collect: curl is needed" >&2; exit 2; }
 
 work=$(mktemp -d)
@@ -66,16 +69,16 @@ KC
 requests() { curl -fsS "$url/_stats" | sed -E 's/.*"requests":([0-9]+).*/\1/'; }
 now_ms() { date +%s%3N; }
 
-# run_once LABEL PARALLEL WARM -> "wall_ms requests"
+# run_once KUBECTL PARALLEL WARM -> "wall_ms requests"
 run_once() {
-  local parallel=$1 warm=$2 home=$work/home
+  local kubectl=$1 parallel=$2 warm=$3 home=$work/home
   if [ "$warm" = cold ]; then rm -rf "$home"; fi
   mkdir -p "$home" "$work/out"
   local before after start end
   before=$(requests)
   start=$(now_ms)
   HOME=$home KUBECACHEDIR=$home/cache KUBECONFIG=$work/kubeconfig \
-    "$bin" collect --kubectl "$KUBECTL" -j "$parallel" -o "$work/out/b.tar.gz" >/dev/null 2>"$work/stderr" \
+    "$bin" collect --kubectl "$kubectl" -j "$parallel" -o "$work/out/b.tar.gz" >/dev/null 2>"$work/stderr" \
     || { cat "$work/stderr" >&2; exit 1; }
   end=$(now_ms)
   after=$(requests)
@@ -83,37 +86,39 @@ run_once() {
 }
 
 rows=()
-for spec in "8 cold" "8 warm" "1 warm"; do
-  set -- $spec
-  parallel=$1 warm=$2
-  if [ "$warm" = warm ]; then run_once "$parallel" cold >/dev/null; fi
-  best_wall= reqs=
-  for _ in $(seq "$RUNS"); do
-    read -r wall n < <(run_once "$parallel" "$warm")
-    if [ -z "$best_wall" ] || [ "$wall" -lt "$best_wall" ]; then best_wall=$wall reqs=$n; fi
+for kubectl in $KUBECTLS; do
+  kver=$("$kubectl" version --client -o json 2>/dev/null | sed -nE 's/.*"gitVersion": *"([^"]+)".*/\1/p' | head -1)
+  for spec in "8 cold" "8 warm" "1 warm"; do
+    set -- $spec
+    parallel=$1 warm=$2
+    if [ "$warm" = warm ]; then run_once "$kubectl" "$parallel" cold >/dev/null; fi
+    best_wall= reqs=
+    for _ in $(seq "$RUNS"); do
+      read -r wall n < <(run_once "$kubectl" "$parallel" "$warm")
+      if [ -z "$best_wall" ] || [ "$wall" -lt "$best_wall" ]; then best_wall=$wall reqs=$n; fi
+    done
+    sum=$((reqs * LATENCY_MS))
+    ratio=$(awk -v w="$best_wall" -v s="$sum" 'BEGIN { printf "%.2f", w / s }')
+    rows+=("| $kver | $parallel | $warm | $reqs | $(awk -v s="$sum" 'BEGIN{printf "%.1f", s/1000}') s | $(awk -v w="$best_wall" 'BEGIN{printf "%.2f", w/1000}') s | ${ratio}x |")
   done
-  sum=$((reqs * LATENCY_MS))
-  ratio=$(awk -v w="$best_wall" -v s="$sum" 'BEGIN { printf "%.2f", w / s }')
-  rows+=("| $parallel | $warm | $reqs | $(awk -v s="$sum" 'BEGIN{printf "%.1f", s/1000}') s | $(awk -v w="$best_wall" 'BEGIN{printf "%.2f", w/1000}') s | ${ratio}x |")
 done
 
 members=$(tar -tzf "$work/out/b.tar.gz")
 n_logs=$(grep -c '/logs/' <<<"$members" || true)
 n_lists=$(grep -cE '/(cluster|namespaces)/' <<<"$members" || true)
-kver=$("$KUBECTL" version --client -o json 2>/dev/null | sed -nE 's/.*"gitVersion": *"([^"]+)".*/\1/p' | head -1)
 section=$(cat <<MD
 ## Collector
 
 \`scripts/bench-collect.sh\`: \`aksbundle collect\` (all namespaces, default options) with the
-real kubectl ($kver) against the fake API server serving \`testdata/apiserver\`
+real kubectl against the fake API server serving \`testdata/apiserver\`
 (the bundle: $n_lists object lists, $n_logs container logs), with ${LATENCY_MS} ms injected
 before every answer. "Sum of latencies" is requests served x ${LATENCY_MS} ms: what the same
 calls cost one after another. Wall time is the best of $RUNS runs, on $(nproc) cores
 ($(date -u +%Y-%m-%d)). *cold*: kubectl's discovery cache is empty, so every process also
 fetches discovery; *warm*: the cache is filled (a second collection).
 
-| parallel (-j) | discovery cache | requests | sum of latencies | wall time | wall / sum |
-|---:|---|---:|---:|---:|---:|
+| kubectl | parallel (-j) | discovery cache | requests | sum of latencies | wall time | wall / sum |
+|---|---:|---|---:|---:|---:|---:|
 $(printf '%s\n' "${rows[@]}")
 
 Target: wall / sum <= 0.35 at the default parallelism (8). The collection is a short
