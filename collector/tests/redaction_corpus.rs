@@ -26,7 +26,7 @@ fn files(dir: &Path, out: &mut Vec<PathBuf>) {
         let path = entry.unwrap().path();
         if path.is_dir() {
             files(&path, out);
-        } else {
+        } else if path.extension().is_some_and(|e| e == "json" || e == "log") {
             out.push(path);
         }
     }
