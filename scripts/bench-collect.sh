@@ -105,7 +105,7 @@ done
 
 members=$(tar -tzf "$work/out/b.tar.gz")
 n_logs=$(grep -c '/logs/' <<<"$members" || true)
-n_lists=$(grep -cE '/(cluster|namespaces)/' <<<"$members" || true)
+n_lists=$(grep -E '/(cluster|namespaces)/' <<<"$members" | grep -vc '/cluster/version.json' || true)
 section=$(cat <<MD
 ## Collector
 

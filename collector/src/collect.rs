@@ -34,7 +34,7 @@ pub struct Summary {
     pub bytes: u64,
     /// Files in the bundle, manifest included.
     pub files: usize,
-    /// Object list files (`cluster/*.json`, `namespaces/*/*.json`).
+    /// Object list files (`cluster/{nodes,nnc}.json`, `namespaces/*/*.json`).
     pub object_files: usize,
     /// Container log files.
     pub logs: usize,
@@ -144,6 +144,7 @@ pub fn collect(opts: &Options) -> Result<Summary, CollectError> {
         object_files: members
             .iter()
             .filter(|m| m.starts_with("cluster/") || m.starts_with("namespaces/"))
+            .filter(|m| *m != "cluster/version.json")
             .count(),
         logs: members.iter().filter(|m| m.starts_with("logs/")).count(),
         ipam_nodes: members.iter().filter(|m| m.starts_with("nodes/")).count(),
