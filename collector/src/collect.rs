@@ -1,0 +1,868 @@
+//! One `collect` run: read the kubeconfig, probe the API server, then run every step on a
+//! bounded pool (object lists, container logs, node IPAM), redact what they return, record
+//! failures in the manifest, and pack the bundle atomically.
+
+use crate::bundle::{safe_component, Staging};
+use crate::clock::{self, Utc};
+use crate::error::CollectError;
+use crate::ipam::{self, DebugPods, IpamError};
+use crate::kubectl::{args, Kubectl, RunError};
+use crate::manifest::{ClusterInfo, CollectorInfo, Manifest, ManifestOptions, StepError, FORMAT};
+use crate::options::Options;
+use crate::plan::{self, LogReason, LogTarget, NamespacedKind, NAMESPACED, NNC_RESOURCE};
+use crate::pool;
+use crate::redact;
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// Largest attachment accepted; support tickets want text, not disk images.
+pub const MAX_ATTACHMENT_BYTES: u64 = 16 * 1024 * 1024;
+/// Timeout of each `kubectl delete` of a debug pod after Ctrl-C.
+const CLEANUP_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// What a finished collection produced, for the summary the CLI prints.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    /// The bundle written.
+    pub path: PathBuf,
+    /// Its size in bytes.
+    pub bytes: u64,
+    /// Files in the bundle, manifest included.
+    pub files: usize,
+    /// Object list files (`cluster/{nodes,nnc}.json`, `namespaces/*/*.json`).
+    pub object_files: usize,
+    /// Container log files.
+    pub logs: usize,
+    /// Nodes whose IPAM stores were counted.
+    pub ipam_nodes: usize,
+    /// Attachments added.
+    pub attachments: usize,
+    /// Namespaces with at least one object list in the bundle.
+    pub namespaces: usize,
+    /// Secrets redacted.
+    pub redactions: u64,
+    /// Steps that failed (also in the manifest).
+    pub errors: Vec<StepError>,
+    /// Things worth telling the user that are not failures (e.g. no NNC CRD).
+    pub notes: Vec<String>,
+    /// False when collection stopped after the probe: the API server could not be reached,
+    /// or kubectl waited for an interactive sign-in (then `notes` says so).
+    pub reachable: bool,
+    /// The cluster as recorded in the manifest.
+    pub cluster: ClusterInfo,
+    /// Wall time of the whole collection.
+    pub elapsed: Duration,
+}
+
+/// Collects a bundle as `opts` says. Failing kubectl steps are recorded in the manifest and
+/// never stop the run; only unusable options, an unrunnable kubectl, a failed write or
+/// Ctrl-C return an error, and then no bundle (and no temporary file) is left behind.
+pub fn collect(opts: &Options) -> Result<Summary, CollectError> {
+    opts.validate()?;
+    let started = Instant::now();
+    let started_at = SystemTime::now();
+    let at = Utc::from_system(started_at);
+    // A wrong --attach or -o path is the user's mistake: say so before touching the cluster,
+    // not after minutes of collection.
+    let attachments = read_attachments(&opts.attachments)?;
+    check_destination(opts.output.as_deref())?;
+
+    let kubectl = Kubectl::new(
+        &opts.kubectl,
+        opts.kubeconfig.as_deref(),
+        opts.context.as_deref(),
+        opts.cancel.clone(),
+    );
+    let run = Run::new(opts, kubectl)?;
+    let result = run.collect_into_staging(&attachments);
+    // Debug pods are deleted whatever happened, Ctrl-C included.
+    run.debug_pods
+        .delete_all(&run.kubectl.uncancellable(), CLEANUP_TIMEOUT);
+    run.progress.finish_and_clear();
+    let cluster = result?;
+    // A write failure trips the cancel token too; report it, not an interruption.
+    if let Some(fatal) = run.fatal.lock().unwrap_or_else(|p| p.into_inner()).take() {
+        return Err(fatal);
+    }
+    if opts.cancel.is_cancelled() {
+        return Err(CollectError::Interrupted);
+    }
+
+    let errors = std::mem::take(&mut *run.errors.lock().unwrap_or_else(|p| p.into_inner()));
+    let manifest = Manifest {
+        format: FORMAT.into(),
+        collector: CollectorInfo::default(),
+        collected_at: at.rfc3339(),
+        cluster: cluster.clone(),
+        options: ManifestOptions {
+            since: opts.since.as_str().to_string(),
+            namespaces: if opts.all_namespaces() {
+                vec!["*".into()]
+            } else {
+                opts.namespaces.clone()
+            },
+            node_ipam: opts.node_ipam,
+        },
+        redactions: run.redactions.load(Ordering::SeqCst),
+        errors,
+    };
+    let manifest_json = serde_json::to_vec_pretty(&manifest)
+        .map_err(|e| CollectError::write("manifest.json", e.into()))?;
+    run.staging.write("manifest.json", &manifest_json)?;
+
+    let context_name = cluster.context.as_deref().unwrap_or("unknown");
+    let (out, root) = output_path(opts.output.as_deref(), context_name, &at);
+    let members = run.staging.members();
+    let Run {
+        staging,
+        notes,
+        reachable,
+        ..
+    } = run;
+    if opts.cancel.is_cancelled() {
+        return Err(CollectError::Interrupted);
+    }
+    let mtime = started_at
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let written = staging.finish(&out, &root, mtime)?;
+    let namespaces: BTreeSet<&str> = members
+        .iter()
+        .filter_map(|m| m.strip_prefix("namespaces/"))
+        .filter_map(|m| m.split('/').next())
+        .collect();
+    Ok(Summary {
+        path: written.path,
+        bytes: written.bytes,
+        files: written.files,
+        object_files: members
+            .iter()
+            .filter(|m| m.starts_with("cluster/") || m.starts_with("namespaces/"))
+            .filter(|m| *m != "cluster/version.json")
+            .count(),
+        logs: members.iter().filter(|m| m.starts_with("logs/")).count(),
+        ipam_nodes: members.iter().filter(|m| m.starts_with("nodes/")).count(),
+        attachments: members
+            .iter()
+            .filter(|m| m.starts_with("attachments/"))
+            .count(),
+        namespaces: namespaces.len(),
+        redactions: manifest.redactions,
+        errors: manifest.errors,
+        notes: notes.into_inner().unwrap_or_else(|p| p.into_inner()),
+        reachable: reachable.into_inner(),
+        cluster,
+        elapsed: started.elapsed(),
+    })
+}
+
+/// One collection step.
+#[derive(Debug, Clone)]
+enum Step {
+    /// `kubectl get nodes`.
+    Nodes,
+    /// `kubectl get nodenetworkconfigs.acn.azure.com -A`.
+    Nnc,
+    /// A namespaced list, for one namespace or (None) all of them at once.
+    List(NamespacedKind, Option<String>),
+    /// One container log.
+    Log(LogTarget),
+    /// IPAM counts of one node through a debug pod.
+    Ipam(String),
+}
+
+impl Step {
+    fn label(&self) -> String {
+        match self {
+            Step::Nodes => "nodes".into(),
+            Step::Nnc => "nnc".into(),
+            Step::List(kind, None) => short(kind).to_string(),
+            Step::List(kind, Some(ns)) => format!("{}/{ns}", short(kind)),
+            Step::Log(t) => format!(
+                "logs/{}/{}/{}{}",
+                t.namespace,
+                t.pod,
+                t.container,
+                if t.previous { ".previous" } else { "" }
+            ),
+            Step::Ipam(node) => format!("ipam/{node}"),
+        }
+    }
+}
+
+/// `networkpolicies.networking.k8s.io` → `networkpolicies`.
+fn short(kind: &NamespacedKind) -> &'static str {
+    kind.file.trim_end_matches(".json")
+}
+
+/// Shared state of one collection.
+struct Run<'a> {
+    opts: &'a Options,
+    kubectl: Kubectl,
+    staging: Staging,
+    errors: Mutex<Vec<StepError>>,
+    notes: Mutex<Vec<String>>,
+    fatal: Mutex<Option<CollectError>>,
+    redactions: AtomicU64,
+    unready_budget: AtomicUsize,
+    /// Namespaces seen in any all-namespaces list.
+    seen_namespaces: Mutex<BTreeSet<String>>,
+    /// Kinds listed successfully across all namespaces.
+    listed_kinds: Mutex<Vec<NamespacedKind>>,
+    debug_pods: DebugPods,
+    /// The kubeconfig context's namespace, when it names one.
+    context_namespace: OnceLock<String>,
+    /// Set once the fall-back to the context's namespace has been noted.
+    fallback_noted: AtomicBool,
+    progress: ProgressBar,
+    /// Whether the API server answered the probe.
+    reachable: AtomicBool,
+}
+
+impl<'a> Run<'a> {
+    fn new(opts: &'a Options, kubectl: Kubectl) -> Result<Self, CollectError> {
+        let progress = if opts.progress {
+            let bar = ProgressBar::new(0);
+            if let Ok(style) = ProgressStyle::with_template(
+                "{spinner} collecting [{elapsed}] {pos}/{len} {wide_msg}",
+            ) {
+                bar.set_style(style);
+            }
+            bar.enable_steady_tick(Duration::from_millis(120));
+            bar
+        } else {
+            ProgressBar::hidden()
+        };
+        Ok(Run {
+            opts,
+            kubectl,
+            staging: Staging::new()?,
+            errors: Mutex::default(),
+            notes: Mutex::default(),
+            fatal: Mutex::default(),
+            redactions: AtomicU64::new(0),
+            unready_budget: AtomicUsize::new(opts.max_unready_pods),
+            seen_namespaces: Mutex::default(),
+            listed_kinds: Mutex::default(),
+            debug_pods: DebugPods::default(),
+            context_namespace: OnceLock::new(),
+            fallback_noted: AtomicBool::new(false),
+            progress,
+            reachable: AtomicBool::new(false),
+        })
+    }
+
+    /// Everything up to (not including) the manifest. Returns what was learnt about the cluster.
+    fn collect_into_staging(
+        &self,
+        attachments: &[(String, Vec<u8>)],
+    ) -> Result<ClusterInfo, CollectError> {
+        for (name, bytes) in attachments {
+            self.write_text(&format!("attachments/{name}"), bytes);
+        }
+        self.progress.set_message("reading kubeconfig");
+        let mut cluster = self.config_view()?;
+        self.progress.set_message("probing the API server");
+        let reachable = self.probe(&mut cluster);
+        if !reachable || self.opts.cancel.is_cancelled() {
+            return Ok(cluster);
+        }
+        let mut steps = vec![Step::Nodes, Step::Nnc];
+        if self.opts.all_namespaces() {
+            steps.extend(NAMESPACED.iter().map(|k| Step::List(*k, None)));
+        } else {
+            for ns in &self.opts.namespaces {
+                steps.extend(NAMESPACED.iter().map(|k| Step::List(*k, Some(ns.clone()))));
+            }
+        }
+        self.progress.set_length(steps.len() as u64);
+        pool::run(
+            self.opts.parallelism,
+            steps,
+            |step| {
+                if self.opts.cancel.is_cancelled() {
+                    return Vec::new();
+                }
+                self.progress.set_message(step.label());
+                self.execute(step)
+            },
+            |more| {
+                self.progress.inc_length(more as u64);
+                self.progress.inc(1);
+            },
+        );
+        self.write_empty_lists();
+        Ok(cluster)
+    }
+
+    /// `kubectl config view --minify -o json`: the context and server address, known even
+    /// when the server is not reachable.
+    fn config_view(&self) -> Result<ClusterInfo, CollectError> {
+        let args = args(&["config", "view", "--minify", "-o", "json"]);
+        let mut cluster = ClusterInfo {
+            context: self.opts.context.clone(),
+            ..ClusterInfo::default()
+        };
+        match self.kubectl.run(&args, self.opts.probe_timeout) {
+            Ok(out) => match serde_json::from_slice::<Value>(&out) {
+                Ok(config) => {
+                    if cluster.context.is_none() {
+                        cluster.context = config["current-context"]
+                            .as_str()
+                            .filter(|c| !c.is_empty())
+                            .map(String::from);
+                    }
+                    cluster.server = config["clusters"][0]["cluster"]["server"]
+                        .as_str()
+                        .map(String::from);
+                    if let Some(ns) = config["contexts"][0]["context"]["namespace"]
+                        .as_str()
+                        .filter(|ns| !ns.is_empty())
+                    {
+                        let _ = self.context_namespace.set(ns.to_string());
+                    }
+                }
+                Err(e) => self.record_garbage("config", &args, &e),
+            },
+            Err(RunError::Spawn { program, source }) => {
+                return Err(CollectError::KubectlNotRunnable { program, source })
+            }
+            Err(e) => self.record("config", &args, &e),
+        }
+        Ok(cluster)
+    }
+
+    /// `kubectl version -o json` with the short probe timeout. Writes `cluster/version.json`
+    /// and returns whether to go on: a silent or unreachable server, or a credential plugin
+    /// waiting for an interactive sign-in, ends the collection here instead of timing out
+    /// every later call.
+    fn probe(&self, cluster: &mut ClusterInfo) -> bool {
+        let args = args(&["version", "-o", "json"]);
+        let (stdout, reachable) = match self.kubectl.run(&args, self.opts.probe_timeout) {
+            Ok(out) => (out, true),
+            Err(e) => {
+                self.record("version", &args, &e);
+                if e.needs_login() {
+                    self.note(
+                        "kubectl was waiting for an interactive sign-in (Entra ID device code); sign in first (for example `kubectl get nodes`), then run collect again".into(),
+                    );
+                }
+                let reachable =
+                    !e.is_unreachable() && !e.needs_login() && !matches!(e, RunError::Cancelled);
+                match e {
+                    RunError::Failed { stdout, .. } => (stdout, reachable),
+                    _ => (Vec::new(), reachable),
+                }
+            }
+        };
+        if !stdout.is_empty() {
+            match serde_json::from_slice::<Value>(&stdout) {
+                Ok(mut version) => {
+                    cluster.version = version["serverVersion"]["gitVersion"]
+                        .as_str()
+                        .map(String::from);
+                    self.write_json("cluster/version.json", &mut version);
+                }
+                Err(e) if reachable => self.record_garbage("version", &args, &e),
+                Err(_) => {}
+            }
+        }
+        self.reachable.store(reachable, Ordering::SeqCst);
+        reachable
+    }
+
+    fn execute(&self, step: Step) -> Vec<Step> {
+        let label = step.label();
+        match step {
+            Step::Nodes => {
+                let args = args(&["get", "nodes", "-o", "json"]);
+                let Some(mut nodes) = self.get_list(&label, &args) else {
+                    return Vec::new();
+                };
+                let mut ipam_steps = Vec::new();
+                if self.opts.node_ipam {
+                    for node in items(&nodes) {
+                        match ipam::skip_reason(node) {
+                            Some(reason) => self.note(reason),
+                            None => ipam_steps.extend(
+                                node["metadata"]["name"]
+                                    .as_str()
+                                    .map(|n| Step::Ipam(n.to_string())),
+                            ),
+                        }
+                    }
+                }
+                self.write_json("cluster/nodes.json", &mut nodes);
+                ipam_steps
+            }
+            Step::Nnc => {
+                let args = args(&["get", NNC_RESOURCE, "-A", "-o", "json"]);
+                match self.kubectl.run(&args, self.opts.request_timeout) {
+                    Ok(out) => {
+                        if let Some(mut list) = self.parse_list(&label, &args, &out) {
+                            self.write_json("cluster/nnc.json", &mut list);
+                        }
+                    }
+                    Err(RunError::Failed { ref stderr, .. })
+                        if stderr.contains("doesn't have a resource type") =>
+                    {
+                        self.note(format!(
+                            "no NodeNetworkConfig CRD ({NNC_RESOURCE}): the cluster does not use Azure CNI dynamic IP allocation; cluster/nnc.json left out"
+                        ));
+                    }
+                    Err(e) => self.record(&label, &args, &e),
+                }
+                Vec::new()
+            }
+            Step::List(kind, namespace) => self.list(&label, kind, namespace),
+            Step::Log(target) => {
+                let args =
+                    plan::log_args(&target, self.opts.since.as_str(), self.opts.max_log_bytes);
+                match self.kubectl.run(&args, self.opts.request_timeout) {
+                    Ok(out) => self.write_text(&target.bundle_path(), &out),
+                    Err(e) => self.record(&label, &args, &e),
+                }
+                Vec::new()
+            }
+            Step::Ipam(node) => {
+                let args = ipam::debug_args(&node, &self.opts.debug_image);
+                match ipam::debug_node(
+                    &self.kubectl,
+                    &node,
+                    &self.opts.debug_image,
+                    self.opts.request_timeout,
+                    &self.debug_pods,
+                ) {
+                    Ok(report) => match serde_json::to_value(&report) {
+                        Ok(mut value) => self.write_json(
+                            &format!("nodes/{}/ipam.json", safe_component(&node)),
+                            &mut value,
+                        ),
+                        Err(e) => self.record_garbage(&label, &args, &e),
+                    },
+                    Err(IpamError::Kubectl(e)) => self.record(&label, &args, &e),
+                    Err(e) => self.push_error(&label, &args, 1, e.to_string()),
+                }
+                Vec::new()
+            }
+        }
+    }
+
+    /// One namespaced list. Across all namespaces, the answer is split into one file per
+    /// namespace, each the `List` kubectl would print for `-n <ns>`. Pods lists yield the
+    /// log steps.
+    fn list(&self, label: &str, kind: NamespacedKind, namespace: Option<String>) -> Vec<Step> {
+        let scope = match &namespace {
+            Some(ns) => vec!["--namespace", ns.as_str()],
+            None => vec!["--all-namespaces"],
+        };
+        let command = args(&[&["get", kind.resource][..], &scope, &["-o", "json"]].concat());
+        let list = match self.kubectl.run(&command, self.opts.request_timeout) {
+            Ok(out) => self.parse_list(label, &command, &out),
+            Err(e) => {
+                self.record(label, &command, &e);
+                if namespace.is_none() && e.is_cluster_scope_forbidden() {
+                    // Namespace-scoped RBAC: fall back to the context's own namespace.
+                    return vec![Step::List(kind, Some(self.home_namespace()))];
+                }
+                None
+            }
+        };
+        let Some(list) = list else {
+            return Vec::new();
+        };
+        let follow_ups = if kind.resource == "pods" {
+            self.log_steps(&list)
+        } else {
+            Vec::new()
+        };
+        match namespace {
+            Some(ns) => {
+                let mut list = list;
+                self.write_json(
+                    &format!("namespaces/{}/{}", safe_component(&ns), kind.file),
+                    &mut list,
+                );
+            }
+            None => {
+                let mut by_ns: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+                let mut list = list;
+                let all = match list.get_mut("items").map(Value::take) {
+                    Some(Value::Array(all)) => all,
+                    _ => Vec::new(),
+                };
+                for item in all {
+                    let ns = item["metadata"]["namespace"]
+                        .as_str()
+                        .unwrap_or("default")
+                        .to_string();
+                    by_ns.entry(ns).or_default().push(item);
+                }
+                {
+                    let mut seen = self
+                        .seen_namespaces
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner());
+                    seen.extend(by_ns.keys().cloned());
+                }
+                for (ns, items) in by_ns {
+                    let mut part = list.clone();
+                    part["items"] = Value::Array(items);
+                    self.write_json(
+                        &format!("namespaces/{}/{}", safe_component(&ns), kind.file),
+                        &mut part,
+                    );
+                }
+                self.listed_kinds
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push(kind);
+            }
+        }
+        follow_ups
+    }
+
+    /// The namespace to fall back to when listing all namespaces is forbidden: the
+    /// context's namespace, else `default`, as kubectl itself would use. Noted once.
+    fn home_namespace(&self) -> String {
+        let ns = self
+            .context_namespace
+            .get()
+            .cloned()
+            .unwrap_or_else(|| "default".into());
+        if !self.fallback_noted.swap(true, Ordering::SeqCst) {
+            self.note(format!(
+                "listing all namespaces is forbidden for you; collected namespace {ns} only (name the namespaces you may read with -n)"
+            ));
+        }
+        ns
+    }
+
+    /// Log steps for a pods list: every component pod, and not-Ready pods up to the budget.
+    fn log_steps(&self, pods: &Value) -> Vec<Step> {
+        let mut chosen: Vec<&Value> = items(pods).collect();
+        chosen.sort_by_key(|p| {
+            (
+                p["metadata"]["namespace"].as_str().unwrap_or(""),
+                p["metadata"]["name"].as_str().unwrap_or(""),
+            )
+        });
+        let mut steps = Vec::new();
+        for pod in chosen {
+            let wanted = match plan::log_reason(pod) {
+                Some(LogReason::Component) => true,
+                Some(LogReason::NotReady) => self
+                    .unready_budget
+                    .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                    .is_ok(),
+                None => false,
+            };
+            if wanted {
+                steps.extend(plan::log_targets(pod).into_iter().map(Step::Log));
+            }
+        }
+        steps
+    }
+
+    /// Namespaces that showed up in some all-namespaces list but had no objects of another
+    /// kind get an empty list for it: "none", which the analyzer must not read as "not
+    /// collected".
+    fn write_empty_lists(&self) {
+        let seen = self
+            .seen_namespaces
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        let kinds = self.listed_kinds.lock().unwrap_or_else(|p| p.into_inner());
+        for kind in kinds.iter() {
+            for ns in seen.iter() {
+                let rel = format!("namespaces/{}/{}", safe_component(ns), kind.file);
+                if !self.staging.contains(&rel) {
+                    let mut empty = serde_json::json!({
+                        "apiVersion": "v1",
+                        "items": [],
+                        "kind": "List",
+                        "metadata": {"resourceVersion": ""}
+                    });
+                    self.write_json(&rel, &mut empty);
+                }
+            }
+        }
+    }
+
+    /// Runs a `kubectl get ... -o json` and returns the List, or records why not.
+    fn get_list(&self, label: &str, args: &[String]) -> Option<Value> {
+        match self.kubectl.run(args, self.opts.request_timeout) {
+            Ok(out) => self.parse_list(label, args, &out),
+            Err(e) => {
+                self.record(label, args, &e);
+                None
+            }
+        }
+    }
+
+    /// Parses kubectl's output as a List; anything else is recorded as a step error.
+    fn parse_list(&self, label: &str, args: &[String], out: &[u8]) -> Option<Value> {
+        match serde_json::from_slice::<Value>(out) {
+            Ok(list) if list["items"].is_array() => Some(list),
+            Ok(_) => {
+                self.push_error(
+                    label,
+                    args,
+                    0,
+                    "kubectl printed JSON that is not a List with items".into(),
+                );
+                None
+            }
+            Err(e) => {
+                self.record_garbage(label, args, &e);
+                None
+            }
+        }
+    }
+
+    fn write_json(&self, rel: &str, value: &mut Value) {
+        let n = redact::redact_json(value);
+        self.redactions.fetch_add(n, Ordering::SeqCst);
+        match to_kubectl_json(value) {
+            Ok(bytes) => self.write(rel, &bytes),
+            Err(e) => self.fail(CollectError::write(rel, e)),
+        }
+    }
+
+    fn write_text(&self, rel: &str, bytes: &[u8]) {
+        let (text, n) = redact::redact_text(bytes);
+        self.redactions.fetch_add(n, Ordering::SeqCst);
+        self.write(rel, &text);
+    }
+
+    fn write(&self, rel: &str, bytes: &[u8]) {
+        if let Err(e) = self.staging.write(rel, bytes) {
+            self.fail(e);
+        }
+    }
+
+    /// A write failure (disk full, ...) stops the collection: remember the first one.
+    fn fail(&self, e: CollectError) {
+        let mut fatal = self.fatal.lock().unwrap_or_else(|p| p.into_inner());
+        if fatal.is_none() {
+            *fatal = Some(e);
+        }
+        self.opts.cancel.cancel();
+    }
+
+    fn note(&self, note: String) {
+        self.notes
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(note);
+    }
+
+    fn record(&self, label: &str, args: &[String], err: &RunError) {
+        if matches!(err, RunError::Cancelled) {
+            return;
+        }
+        self.push_error(label, args, err.exit_code(), err.stderr());
+    }
+
+    fn record_garbage(&self, label: &str, args: &[String], err: &serde_json::Error) {
+        self.push_error(
+            label,
+            args,
+            0,
+            format!("kubectl printed output that is not valid JSON: {err}"),
+        );
+    }
+
+    fn push_error(&self, label: &str, args: &[String], exit_code: i32, stderr: String) {
+        let (stderr, n) = redact::redact_str(&stderr);
+        self.redactions.fetch_add(n, Ordering::SeqCst);
+        let display = self.kubectl.display(args);
+        let (command, n) = redact::redact_str(&display);
+        self.redactions.fetch_add(n, Ordering::SeqCst);
+        self.errors
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(StepError {
+                step: label.to_string(),
+                command: command.into_owned(),
+                exit_code,
+                stderr: stderr.trim_end().to_string(),
+                at: clock::now_rfc3339(),
+            });
+    }
+}
+
+fn items(list: &Value) -> impl Iterator<Item = &Value> {
+    list["items"].as_array().into_iter().flatten()
+}
+
+/// JSON indented by four spaces, as `kubectl get -o json` prints it.
+fn to_kubectl_json(value: &Value) -> std::io::Result<Vec<u8>> {
+    use serde::Serialize;
+    let mut out = Vec::new();
+    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, formatter);
+    value.serialize(&mut ser).map_err(std::io::Error::from)?;
+    out.push(b'\n');
+    Ok(out)
+}
+
+/// Reads `--attach` files; names are made unique and safe.
+fn read_attachments(paths: &[PathBuf]) -> Result<Vec<(String, Vec<u8>)>, CollectError> {
+    let mut out: Vec<(String, Vec<u8>)> = Vec::new();
+    for path in paths {
+        let err = |source| CollectError::Attachment {
+            path: path.clone(),
+            source,
+        };
+        let meta = std::fs::metadata(path).map_err(err)?;
+        if !meta.is_file() {
+            return Err(err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "not a regular file",
+            )));
+        }
+        if meta.len() > MAX_ATTACHMENT_BYTES {
+            return Err(err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("larger than {MAX_ATTACHMENT_BYTES} bytes"),
+            )));
+        }
+        let bytes = std::fs::read(path).map_err(err)?;
+        let base = safe_component(
+            &path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "attachment".into()),
+        );
+        let mut name = base.clone();
+        let mut n = 2;
+        while out.iter().any(|(existing, _)| existing == &name) {
+            name = format!("{n}-{base}");
+            n += 1;
+        }
+        out.push((name, bytes));
+    }
+    Ok(out)
+}
+
+/// The directory the bundle will be written to must exist.
+fn check_destination(output: Option<&Path>) -> Result<(), CollectError> {
+    let dir = match output {
+        Some(p) if p.is_dir() => return Ok(()),
+        Some(p) => p.parent().filter(|d| !d.as_os_str().is_empty()),
+        None => None,
+    };
+    match dir {
+        Some(d) if !d.is_dir() => Err(CollectError::InvalidOption {
+            option: "output",
+            reason: format!("directory {} does not exist", d.display()),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// The archive path and its root folder: `aksbundle-<context>-<YYYYMMDDTHHMMSSZ>`, in the
+/// current directory, in `output` when it is a directory, or `output` itself.
+fn output_path(output: Option<&Path>, context: &str, at: &Utc) -> (PathBuf, String) {
+    let context: String = context
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let default_root = format!("aksbundle-{context}-{}", at.compact());
+    let default_file = format!("{default_root}.tar.gz");
+    match output {
+        None => (PathBuf::from(default_file), default_root),
+        Some(dir) if dir.is_dir() => (dir.join(default_file), default_root),
+        Some(file) => {
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let stem = name
+                .strip_suffix(".tar.gz")
+                .or_else(|| name.strip_suffix(".tgz"))
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .unwrap_or(default_root);
+            (file.to_path_buf(), stem)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::UNIX_EPOCH;
+
+    fn at() -> Utc {
+        Utc::from_system(UNIX_EPOCH + Duration::from_secs(1_795_320_000))
+    }
+
+    #[test]
+    fn default_output_name_carries_context_and_time() {
+        let (path, root) = output_path(None, "prod/westeu", &at());
+        assert_eq!(
+            path,
+            PathBuf::from("aksbundle-prod-westeu-20261122T040000Z.tar.gz")
+        );
+        assert_eq!(root, "aksbundle-prod-westeu-20261122T040000Z");
+        let dir = tempfile::tempdir().unwrap();
+        let (path, _) = output_path(Some(dir.path()), "c", &at());
+        assert_eq!(path, dir.path().join("aksbundle-c-20261122T040000Z.tar.gz"));
+        let (path, root) = output_path(Some(Path::new("/x/ticket-123.tgz")), "c", &at());
+        assert_eq!(path, PathBuf::from("/x/ticket-123.tgz"));
+        assert_eq!(root, "ticket-123");
+    }
+
+    #[test]
+    fn a_missing_destination_directory_is_refused_up_front() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(check_destination(None).is_ok());
+        assert!(check_destination(Some(dir.path())).is_ok());
+        assert!(check_destination(Some(&dir.path().join("b.tar.gz"))).is_ok());
+        assert!(check_destination(Some(Path::new("b.tar.gz"))).is_ok());
+        assert!(matches!(
+            check_destination(Some(&dir.path().join("missing/b.tar.gz"))),
+            Err(CollectError::InvalidOption {
+                option: "output",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn kubectl_json_uses_four_space_indent() {
+        let v = serde_json::json!({"items": [], "kind": "List"});
+        assert_eq!(
+            String::from_utf8(to_kubectl_json(&v).unwrap()).unwrap(),
+            "{\n    \"items\": [],\n    \"kind\": \"List\"\n}\n"
+        );
+    }
+
+    #[test]
+    fn attachments_are_checked_and_named_uniquely() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("az.txt");
+        std::fs::write(&a, "x").unwrap();
+        let got = read_attachments(&[a.clone(), a.clone()]).unwrap();
+        assert_eq!(got[0].0, "az.txt");
+        assert_eq!(got[1].0, "2-az.txt");
+        assert!(matches!(
+            read_attachments(&[dir.path().join("missing")]),
+            Err(CollectError::Attachment { .. })
+        ));
+    }
+}

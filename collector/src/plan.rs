@@ -1,0 +1,324 @@
+//! Which steps a collection runs: the object lists (cluster-scoped and per namespace), and
+//! which container logs to fetch, chosen from the pods list (Key Vault provider, Secrets
+//! Store CSI driver, NMI, Service Connector, azure-cns, extension agents, not-Ready pods).
+
+use crate::bundle::safe_component;
+use serde_json::Value;
+
+/// A namespaced object list collected into `namespaces/<ns>/<file>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NamespacedKind {
+    /// The resource as given to `kubectl get` (group-qualified where a name is ambiguous).
+    pub resource: &'static str,
+    /// The file name in each namespace folder.
+    pub file: &'static str,
+}
+
+/// Namespaced lists, in bundle-format.md order.
+pub const NAMESPACED: &[NamespacedKind] = &[
+    NamespacedKind {
+        resource: "pods",
+        file: "pods.json",
+    },
+    NamespacedKind {
+        resource: "events",
+        file: "events.json",
+    },
+    NamespacedKind {
+        resource: "services",
+        file: "services.json",
+    },
+    NamespacedKind {
+        resource: "endpoints",
+        file: "endpoints.json",
+    },
+    NamespacedKind {
+        resource: "networkpolicies.networking.k8s.io",
+        file: "networkpolicies.json",
+    },
+    NamespacedKind {
+        resource: "jobs.batch",
+        file: "jobs.json",
+    },
+];
+
+/// The NodeNetworkConfig CRD of Azure CNI dynamic IP allocation.
+pub const NNC_RESOURCE: &str = "nodenetworkconfigs.acn.azure.com";
+
+/// Why a pod's logs are collected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogReason {
+    /// Key Vault provider, CSI driver, NMI, Service Connector, CNS or extension agent pod.
+    Component,
+    /// A pod that is not Ready (crash loop, back-off, ...); bounded in number.
+    NotReady,
+}
+
+/// One container log to fetch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogTarget {
+    /// Namespace of the pod.
+    pub namespace: String,
+    /// Pod name.
+    pub pod: String,
+    /// Container name.
+    pub container: String,
+    /// Fetch the previous instance (`--previous`) rather than the current one.
+    pub previous: bool,
+}
+
+impl LogTarget {
+    /// Path inside the bundle: `logs/<ns>/<pod>/<container>[.previous].log`. Names come
+    /// from the API server; anything that is not a safe path component is neutralised.
+    pub fn bundle_path(&self) -> String {
+        format!(
+            "logs/{}/{}/{}{}.log",
+            safe_component(&self.namespace),
+            safe_component(&self.pod),
+            safe_component(&self.container),
+            if self.previous { ".previous" } else { "" }
+        )
+    }
+}
+
+/// Label values (any of the keys `app`, `k8s-app`, `component`,
+/// `app.kubernetes.io/name`, `app.kubernetes.io/component`) that mark component pods.
+const COMPONENT_LABELS: &[(&str, &str)] = &[
+    ("app", "secrets-store-provider-azure"),
+    ("app", "csi-secrets-store-provider-azure"),
+    ("app", "secrets-store-csi-driver"),
+    ("app", "nmi"),
+    ("component", "nmi"),
+    ("app.kubernetes.io/component", "nmi"),
+    ("k8s-app", "azure-cns"),
+    ("k8s-app", "azure-cns-win"),
+    ("app.kubernetes.io/name", "extension-agent"),
+    ("app.kubernetes.io/name", "extension-operator"),
+    ("app.kubernetes.io/component", "extension-agent"),
+    ("app.kubernetes.io/component", "extension-operator"),
+];
+
+/// Namespaces whose every pod is a component (Service Connector's extension).
+const COMPONENT_NAMESPACES: &[&str] = &["sc-system"];
+
+/// Pod-name prefixes of components in kube-system that some installs leave unlabelled.
+const COMPONENT_NAME_PREFIXES: &[&str] = &[
+    "nmi-",
+    "azure-cns-",
+    "extension-agent-",
+    "extension-operator-",
+];
+
+/// Why a pod's logs are wanted, if they are.
+pub fn log_reason(pod: &Value) -> Option<LogReason> {
+    let meta = &pod["metadata"];
+    let namespace = meta["namespace"].as_str().unwrap_or("");
+    let name = meta["name"].as_str().unwrap_or("");
+    let labels = &meta["labels"];
+    let labelled = COMPONENT_LABELS
+        .iter()
+        .any(|(k, v)| labels[*k].as_str() == Some(*v));
+    let by_namespace = COMPONENT_NAMESPACES.contains(&namespace);
+    let by_name =
+        namespace == "kube-system" && COMPONENT_NAME_PREFIXES.iter().any(|p| name.starts_with(p));
+    if labelled || by_namespace || by_name {
+        Some(LogReason::Component)
+    } else if !is_ready(pod) {
+        Some(LogReason::NotReady)
+    } else {
+        None
+    }
+}
+
+/// A pod counts as Ready when its Ready condition is True, or when it completed (phase
+/// Succeeded: a finished job pod is not a problem).
+pub fn is_ready(pod: &Value) -> bool {
+    if pod["status"]["phase"].as_str() == Some("Succeeded") {
+        return true;
+    }
+    pod["status"]["conditions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|c| c["type"] == "Ready" && c["status"] == "True")
+}
+
+/// The logs to fetch for one pod: for each container (init containers included) that has
+/// started at least once, its current log, and its previous log when there was a previous
+/// instance (`restartCount > 0` or `lastState.terminated`). Containers that never ran have
+/// no log and are skipped rather than recorded as errors.
+pub fn log_targets(pod: &Value) -> Vec<LogTarget> {
+    let meta = &pod["metadata"];
+    let (Some(namespace), Some(pod_name)) = (meta["namespace"].as_str(), meta["name"].as_str())
+    else {
+        return Vec::new();
+    };
+    let mut targets = Vec::new();
+    for key in ["initContainerStatuses", "containerStatuses"] {
+        for status in pod["status"][key].as_array().into_iter().flatten() {
+            let Some(container) = status["name"].as_str() else {
+                continue;
+            };
+            let restarts = status["restartCount"].as_u64().unwrap_or(0);
+            let had_previous = restarts > 0 || status["lastState"]["terminated"].is_object();
+            let state = &status["state"];
+            let started =
+                state["running"].is_object() || state["terminated"].is_object() || had_previous;
+            let target = |previous| LogTarget {
+                namespace: namespace.to_string(),
+                pod: pod_name.to_string(),
+                container: container.to_string(),
+                previous,
+            };
+            if started {
+                targets.push(target(false));
+            }
+            if had_previous {
+                targets.push(target(true));
+            }
+        }
+    }
+    targets
+}
+
+/// `kubectl logs` arguments for one target.
+pub fn log_args(target: &LogTarget, since: &str, max_bytes: u64) -> Vec<String> {
+    let mut args = vec![
+        "logs".to_string(),
+        "--namespace".into(),
+        target.namespace.clone(),
+        target.pod.clone(),
+        "--container".into(),
+        target.container.clone(),
+        "--timestamps".into(),
+        format!("--since={since}"),
+        format!("--limit-bytes={max_bytes}"),
+    ];
+    if target.previous {
+        args.push("--previous".into());
+    }
+    args
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn pod(ns: &str, name: &str, labels: Value, ready: bool, statuses: Value) -> Value {
+        json!({
+            "metadata": {"namespace": ns, "name": name, "labels": labels},
+            "status": {
+                "phase": "Running",
+                "conditions": [{"type": "Ready", "status": if ready { "True" } else { "False" }}],
+                "containerStatuses": statuses
+            }
+        })
+    }
+
+    fn running(name: &str, restarts: u64) -> Value {
+        json!({"name": name, "restartCount": restarts, "state": {"running": {"startedAt": "2026-11-22T03:00:00Z"}}, "lastState": {}})
+    }
+
+    #[test]
+    fn component_pods_are_chosen_by_label_namespace_or_name() {
+        let kv = pod(
+            "kube-system",
+            "csi-azure-abc",
+            json!({"app": "secrets-store-provider-azure"}),
+            true,
+            json!([]),
+        );
+        assert_eq!(log_reason(&kv), Some(LogReason::Component));
+        let sc = pod("sc-system", "sc-job-x", json!({}), true, json!([]));
+        assert_eq!(log_reason(&sc), Some(LogReason::Component));
+        let nmi = pod("kube-system", "nmi-7xk2p", json!({}), true, json!([]));
+        assert_eq!(log_reason(&nmi), Some(LogReason::Component));
+        let web = pod(
+            "default",
+            "nmi-lookalike",
+            json!({"app": "web"}),
+            true,
+            json!([]),
+        );
+        assert_eq!(log_reason(&web), None);
+        let broken = pod("default", "web-1", json!({"app": "web"}), false, json!([]));
+        assert_eq!(log_reason(&broken), Some(LogReason::NotReady));
+        let mut done = pod("default", "job-1", json!({}), false, json!([]));
+        done["status"]["phase"] = json!("Succeeded");
+        assert_eq!(log_reason(&done), None);
+    }
+
+    #[test]
+    fn previous_log_only_when_there_was_a_previous_instance() {
+        let p = pod(
+            "kube-system",
+            "secrets-store-csi-driver-x",
+            json!({"app": "secrets-store-csi-driver"}),
+            true,
+            json!([
+                running("node-driver-registrar", 0),
+                running("secrets-store", 2),
+                {"name": "liveness-probe", "restartCount": 0, "state": {"running": {}},
+                 "lastState": {"terminated": {"exitCode": 137, "reason": "Error"}}},
+                {"name": "never-started", "restartCount": 0, "state": {"waiting": {"reason": "ContainerCreating"}}, "lastState": {}}
+            ]),
+        );
+        let paths: Vec<String> = log_targets(&p).iter().map(LogTarget::bundle_path).collect();
+        assert_eq!(
+            paths,
+            [
+                "logs/kube-system/secrets-store-csi-driver-x/node-driver-registrar.log",
+                "logs/kube-system/secrets-store-csi-driver-x/secrets-store.log",
+                "logs/kube-system/secrets-store-csi-driver-x/secrets-store.previous.log",
+                "logs/kube-system/secrets-store-csi-driver-x/liveness-probe.log",
+                "logs/kube-system/secrets-store-csi-driver-x/liveness-probe.previous.log",
+            ]
+        );
+    }
+
+    #[test]
+    fn crashloop_container_gets_both_logs() {
+        let p = pod(
+            "default",
+            "api-6c9",
+            json!({}),
+            false,
+            json!([{"name": "api", "restartCount": 5,
+                    "state": {"waiting": {"reason": "CrashLoopBackOff"}},
+                    "lastState": {"terminated": {"exitCode": 1}}}]),
+        );
+        let t = log_targets(&p);
+        assert_eq!(t.len(), 2);
+        assert!(!t[0].previous && t[1].previous);
+        let args = log_args(&t[1], "1h", 1024);
+        assert!(args.contains(&"--timestamps".to_string()));
+        assert!(args.contains(&"--previous".to_string()));
+        assert!(args.contains(&"--since=1h".to_string()));
+        assert!(args.contains(&"--limit-bytes=1024".to_string()));
+    }
+
+    #[test]
+    fn hostile_names_cannot_escape_the_logs_folder() {
+        let target = LogTarget {
+            namespace: "..".into(),
+            pod: "../../etc".into(),
+            container: "passwd".into(),
+            previous: false,
+        };
+        assert_eq!(target.bundle_path(), "logs/_../.._.._etc/passwd.log");
+    }
+
+    #[test]
+    fn garbage_pods_yield_nothing_and_do_not_panic() {
+        for garbage in [
+            json!(null),
+            json!(42),
+            json!({"metadata": "x"}),
+            json!({"status": {"containerStatuses": "x"}}),
+        ] {
+            assert!(log_targets(&garbage).is_empty());
+            let _ = log_reason(&garbage);
+        }
+    }
+}

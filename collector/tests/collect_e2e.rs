@@ -1,0 +1,555 @@
+//! End-to-end: the real kubectl, driven by the collector, against a fake API server serving
+//! `testdata/apiserver`. Skipped (with a message) only when kubectl is not on PATH.
+
+#![cfg(unix)]
+
+mod support;
+
+use collector::{CollectError, Options};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+use support::fake_apiserver::{self, Config, FakeApiServer, SilentServer};
+use support::{contains, decompressed, only_file, read_bundle, script};
+
+/// Secrets planted in the fixtures and the attachment; none may reach the bundle.
+const PLANTED: &[&str] = &[
+    "hunter2-db-Passw0rd",
+    "Zm9vYmFyYmF6cXV4c2VjcmV0a2V5MDEyMzQ1Njc4OQ",
+    "RXZlbnRBY2NvdW50S2V5U2VjcmV0MDEyMzQ1Njc4OQ",
+    "svc-lastapplied-Secret-9f8e",
+    "eyJhdWQiOiJodHRwczovL3ZhdWx0LmF6dXJlLm5ldCIsInN1YiI6Im5taS1wbGFudGVkIn0",
+    "Q2hhcmxpZUJlYXJlclRva2VuMTIzNDU2Nzg5MA",
+    "kXn3%2FsP0QzV8aLr1mYc5Tt7Uu9WwEe2Rr4Yy6Ii8Oo0",
+    "c2VjcmV0LW9iamVjdC1kYXRhLW5ldmVyLWZldGNoZWQ",
+    "Att4chm3nt~Secret.Value",
+    "attached-kubeconfig-token-0123456789",
+    "kubeconfig-token-MUST-NOT-LEAK",
+];
+
+/// Ordinary text that must survive redaction.
+const ORDINARY: &[&str] = &[
+    "mcr.microsoft.com/oss/azure/secrets-store/provider-azure:v1.5.0",
+    "myacr.azurecr.io/web:1.2.3",
+    "10.244.1.17",
+    "10.224.0.4",
+    "0d9c1c3e-5b8e-4f0e-9a8c-2f1d3e4b5a6c",
+    "5f3c2a1e-7b9d-4c8e-a1f2-3d4e5f6a7b8c",
+    "keyvault-secrets",
+    "token-reviewer",
+    "E1122 04:01:02.223456       1 server.go:123] failed to process mount request",
+    "failed to get key vault token: nmi response failed with status code: 404",
+];
+
+fn kubectl_on_path() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join("kubectl"))
+        .find(|p| p.is_file())
+}
+
+macro_rules! require_kubectl {
+    () => {
+        match kubectl_on_path() {
+            Some(k) => k,
+            None => {
+                eprintln!("SKIP: kubectl is not on PATH; install kubectl (Debian: kubernetes-client) to run this test");
+                return;
+            }
+        }
+    };
+}
+
+/// A temp home for kubectl, a kubeconfig pointing at `server`, and a wrapper that runs the
+/// real kubectl with HOME and KUBECACHEDIR in that home.
+struct Env {
+    dir: tempfile::TempDir,
+    kubectl: PathBuf,
+    kubeconfig: PathBuf,
+    out: PathBuf,
+}
+
+impl Env {
+    fn new(real_kubectl: &Path, server: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().join("home");
+        std::fs::create_dir_all(&home).unwrap();
+        let kubeconfig = dir.path().join("kubeconfig");
+        std::fs::write(
+            &kubeconfig,
+            format!(
+                "apiVersion: v1\nkind: Config\nclusters:\n- name: fake\n  cluster:\n    server: {server}\ncontexts:\n- name: fake-ctx\n  context:\n    cluster: fake\n    user: fake-user\n    namespace: default\ncurrent-context: fake-ctx\nusers:\n- name: fake-user\n  user:\n    token: kubeconfig-token-MUST-NOT-LEAK\n"
+            ),
+        )
+        .unwrap();
+        let kubectl = script(
+            &dir.path().join("kubectl-wrapper"),
+            &format!(
+                "export HOME='{}' KUBECACHEDIR='{}'\nexec '{}' \"$@\"",
+                home.display(),
+                dir.path().join("cache").display(),
+                real_kubectl.display()
+            ),
+        );
+        let out = dir.path().join("out");
+        std::fs::create_dir_all(&out).unwrap();
+        Env {
+            dir,
+            kubectl,
+            kubeconfig,
+            out,
+        }
+    }
+
+    fn options(&self) -> Options {
+        Options {
+            kubectl: self.kubectl.clone(),
+            kubeconfig: Some(self.kubeconfig.clone()),
+            output: Some(self.out.clone()),
+            progress: false,
+            request_timeout: Duration::from_secs(20),
+            probe_timeout: Duration::from_secs(5),
+            ..Options::default()
+        }
+    }
+}
+
+/// Members by path relative to the single root folder (asserted).
+fn members(bundle: &Path) -> BTreeMap<String, Vec<u8>> {
+    let entries = read_bundle(bundle);
+    let stem = bundle
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .trim_end_matches(".tar.gz")
+        .to_string();
+    entries
+        .into_iter()
+        .map(|(name, data)| {
+            let rel = name
+                .strip_prefix(&format!("{stem}/"))
+                .unwrap_or_else(|| panic!("{name} is not under the root folder {stem}/"));
+            (rel.to_string(), data)
+        })
+        .collect()
+}
+
+fn json(members: &BTreeMap<String, Vec<u8>>, name: &str) -> Value {
+    let bytes = members.get(name).unwrap_or_else(|| {
+        panic!(
+            "{name} missing; bundle has {:?}",
+            members.keys().collect::<Vec<_>>()
+        )
+    });
+    serde_json::from_slice(bytes).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+fn text(members: &BTreeMap<String, Vec<u8>>, name: &str) -> String {
+    String::from_utf8(
+        members
+            .get(name)
+            .unwrap_or_else(|| panic!("{name} missing"))
+            .clone(),
+    )
+    .unwrap()
+}
+
+fn is_rfc3339_prefixed(line: &str) -> bool {
+    let b = line.as_bytes();
+    b.len() > 20
+        && b[..4].iter().all(u8::is_ascii_digit)
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b[10] == b'T'
+        && b[13] == b':'
+        && b[16] == b':'
+}
+
+#[test]
+fn collects_a_broken_cluster_into_a_redacted_bundle() {
+    let real = require_kubectl!();
+    let server = FakeApiServer::start(Config::default_fixtures());
+    let env = Env::new(&real, &server.url());
+    let attachment = env.dir.path().join("az-aks-show.txt");
+    std::fs::write(
+        &attachment,
+        "$ az aks get-credentials -g rg -n prod\nERROR: (AuthorizationFailed) client_secret=Att4chm3nt~Secret.Value rejected\nusers:\n- name: clusterUser\n  user:\n    token: attached-kubeconfig-token-0123456789\n",
+    )
+    .unwrap();
+    let opts = Options {
+        attachments: vec![attachment],
+        ..env.options()
+    };
+
+    let summary = collector::collect(&opts).expect("collect");
+    assert!(summary.reachable);
+    assert!(
+        summary.errors.is_empty(),
+        "unexpected errors: {:#?}",
+        summary.errors
+    );
+    let bundle = only_file(&env.out);
+    assert_eq!(summary.path, bundle);
+    let name = bundle.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(
+        name.starts_with("aksbundle-fake-ctx-") && name.ends_with("Z.tar.gz"),
+        "{name}"
+    );
+    let m = members(&bundle);
+
+    // The tree.
+    for required in [
+        "manifest.json",
+        "cluster/version.json",
+        "cluster/nodes.json",
+        "cluster/nnc.json",
+        "namespaces/default/pods.json",
+        "namespaces/default/events.json",
+        "namespaces/default/services.json",
+        "namespaces/default/endpoints.json",
+        "namespaces/default/networkpolicies.json",
+        "namespaces/default/jobs.json",
+        "namespaces/kube-system/pods.json",
+        "namespaces/sc-system/jobs.json",
+        // sc-system has no network policy: an empty list says "none", not "not collected".
+        "namespaces/sc-system/networkpolicies.json",
+        "logs/kube-system/aks-secrets-store-provider-azure-x7k2p/provider-azure-installer.log",
+        "logs/kube-system/aks-secrets-store-csi-driver-4xqzn/node-driver-registrar.log",
+        "logs/kube-system/aks-secrets-store-csi-driver-4xqzn/secrets-store.log",
+        "logs/kube-system/aks-secrets-store-csi-driver-4xqzn/secrets-store.previous.log",
+        "logs/kube-system/aks-secrets-store-csi-driver-4xqzn/liveness-probe.log",
+        "logs/kube-system/nmi-8fj2k/nmi.log",
+        "logs/kube-system/azure-cns-5lq9w/cns-container.log",
+        "logs/default/api-6c9d8b7f5-xk2lp/api.log",
+        "logs/default/api-6c9d8b7f5-xk2lp/api.previous.log",
+        "logs/sc-system/sc-job-7h2kd/sc-job.log",
+        "attachments/az-aks-show.txt",
+    ] {
+        assert!(
+            m.contains_key(required),
+            "{required} missing; have {:#?}",
+            m.keys().collect::<Vec<_>>()
+        );
+    }
+    // Ready pods that are no component, and containers that never started, have no logs;
+    // nor has a container without a previous instance a previous log.
+    for absent in [
+        "logs/kube-system/coredns-789789675-2x8kq/coredns.log",
+        "logs/default/web-5d8f7c9b4-abcde/web.log",
+        "logs/kube-system/aks-secrets-store-provider-azure-x7k2p/provider-azure-installer.previous.log",
+        "logs/kube-system/aks-secrets-store-csi-driver-4xqzn/liveness-probe.previous.log",
+    ] {
+        assert!(!m.contains_key(absent), "{absent} should not be collected");
+    }
+    assert!(!m
+        .keys()
+        .any(|k| k.contains("secret") && k.ends_with(".json") && !k.contains("secrets-store")));
+
+    // manifest.json.
+    let manifest = json(&m, "manifest.json");
+    assert_eq!(manifest["format"], "aksbundle/v1");
+    assert_eq!(manifest["collector"]["name"], "aksbundle");
+    assert_eq!(manifest["cluster"]["context"], "fake-ctx");
+    assert_eq!(manifest["cluster"]["server"], server.url());
+    assert_eq!(manifest["cluster"]["version"], "v1.29.4");
+    assert_eq!(manifest["options"]["since"], "1h");
+    assert_eq!(manifest["options"]["namespaces"], serde_json::json!(["*"]));
+    assert_eq!(manifest["options"]["node_ipam"], false);
+    assert_eq!(manifest["errors"], serde_json::json!([]));
+    assert!(is_rfc3339_prefixed(&format!(
+        "{} ",
+        manifest["collected_at"].as_str().unwrap()
+    )));
+    let redactions = manifest["redactions"].as_u64().unwrap();
+    assert!(redactions >= 9, "only {redactions} redactions");
+    assert_eq!(redactions, summary.redactions);
+
+    // JSON shapes: what `kubectl get -o json` prints.
+    let pods = json(&m, "namespaces/kube-system/pods.json");
+    assert_eq!(pods["kind"], "List");
+    assert_eq!(pods["apiVersion"], "v1");
+    let items = pods["items"].as_array().unwrap();
+    assert_eq!(items.len(), 5);
+    for pod in items {
+        assert_eq!(pod["kind"], "Pod");
+        assert_eq!(pod["metadata"]["namespace"], "kube-system");
+        assert!(pod["metadata"].get("managedFields").is_none());
+        assert!(pod["status"]["conditions"].is_array());
+    }
+    let nodes = json(&m, "cluster/nodes.json");
+    assert_eq!(nodes["items"].as_array().unwrap().len(), 2);
+    assert_eq!(nodes["items"][0]["kind"], "Node");
+    let nnc = json(&m, "cluster/nnc.json");
+    assert_eq!(nnc["items"][0]["kind"], "NodeNetworkConfig");
+    assert_eq!(nnc["items"][0]["spec"]["requestedIPCount"], 16);
+    let events = json(&m, "namespaces/default/events.json");
+    assert!(events["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["reason"] == "FailedMount"
+            && e["message"]
+                .as_str()
+                .unwrap()
+                .contains("nmi response failed with status code: 404")));
+    let web = json(&m, "namespaces/default/pods.json")["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["metadata"]["name"] == "web-5d8f7c9b4-abcde")
+        .cloned()
+        .unwrap();
+    let env_vars = &web["spec"]["containers"][0]["env"];
+    assert_eq!(env_vars[0]["value"], "[REDACTED]");
+    assert_eq!(env_vars[2]["value"], "info", "ordinary env values stay");
+    let services = json(&m, "namespaces/default/services.json");
+    assert!(services["items"][1]["metadata"]["annotations"]
+        .get("kubectl.kubernetes.io/last-applied-configuration")
+        .is_none());
+    assert_eq!(
+        json(&m, "namespaces/sc-system/networkpolicies.json")["items"],
+        serde_json::json!([])
+    );
+    assert_eq!(
+        json(&m, "namespaces/sc-system/jobs.json")["items"][0]["metadata"]["name"],
+        "sc-job"
+    );
+
+    // Logs: timestamps on every line, the --since window honoured, the signal intact.
+    let provider = text(
+        &m,
+        "logs/kube-system/aks-secrets-store-provider-azure-x7k2p/provider-azure-installer.log",
+    );
+    assert!(provider
+        .contains("failed to get key vault token: nmi response failed with status code: 404"));
+    assert!(
+        !provider.contains("OLD-LINE-OUTSIDE-WINDOW"),
+        "--since was not honoured"
+    );
+    for (name, data) in m.iter().filter(|(k, _)| k.starts_with("logs/")) {
+        for line in String::from_utf8_lossy(data).lines() {
+            assert!(
+                is_rfc3339_prefixed(line),
+                "{name}: line without timestamp: {line}"
+            );
+        }
+    }
+    assert!(
+        text(&m, "logs/default/api-6c9d8b7f5-xk2lp/api.previous.log").contains("sig=[REDACTED]")
+    );
+
+    // Secrets: not one planted byte anywhere in the bundle, and Secrets never requested.
+    let all = decompressed(&bundle);
+    for secret in PLANTED {
+        assert!(
+            !contains(&all, secret),
+            "planted secret {secret} leaked into the bundle"
+        );
+    }
+    let requests = server.requests();
+    assert!(requests
+        .iter()
+        .any(|r| r.contains("/pods/") && r.contains("/log?")));
+    let secret_requests: Vec<&String> =
+        requests.iter().filter(|r| r.contains("/secrets")).collect();
+    assert!(
+        secret_requests.is_empty(),
+        "Secrets were requested: {secret_requests:?}"
+    );
+    let log_request = requests
+        .iter()
+        .find(|r| r.contains("provider-azure-installer"))
+        .unwrap();
+    for param in ["timestamps=true", "sinceSeconds=3600", "limitBytes=5242880"] {
+        assert!(log_request.contains(param), "{log_request} lacks {param}");
+    }
+
+    // Ordinary text survives.
+    for ordinary in ORDINARY {
+        assert!(
+            contains(&all, ordinary),
+            "ordinary text {ordinary:?} was lost"
+        );
+    }
+    let attached = text(&m, "attachments/az-aks-show.txt");
+    assert!(attached.contains("AuthorizationFailed") && attached.contains("[REDACTED]"));
+}
+
+#[test]
+fn missing_nnc_crd_is_a_note_not_an_error_and_namespaces_are_honoured() {
+    let real = require_kubectl!();
+    let server = FakeApiServer::start(Config {
+        with_nnc: false,
+        ..Config::default_fixtures()
+    });
+    let env = Env::new(&real, &server.url());
+    let opts = Options {
+        namespaces: vec!["default".into(), "kube-system".into()],
+        max_unready_pods: 0,
+        ..env.options()
+    };
+    let summary = collector::collect(&opts).expect("collect");
+    assert!(summary.errors.is_empty(), "{:#?}", summary.errors);
+    assert!(
+        summary
+            .notes
+            .iter()
+            .any(|n| n.contains("NodeNetworkConfig")),
+        "{:?}",
+        summary.notes
+    );
+    let m = members(&only_file(&env.out));
+    assert!(!m.contains_key("cluster/nnc.json"));
+    assert!(m.contains_key("namespaces/default/pods.json"));
+    assert!(m.contains_key("namespaces/kube-system/events.json"));
+    assert!(
+        !m.keys().any(|k| k.contains("sc-system")),
+        "sc-system was not asked for"
+    );
+    // With no budget for not-Ready pods, the crash-looping app pod's logs are left out,
+    // while component pods are still collected.
+    assert!(!m.keys().any(|k| k.starts_with("logs/default/")));
+    assert!(m.contains_key("logs/kube-system/nmi-8fj2k/nmi.log"));
+    let manifest = json(&m, "manifest.json");
+    assert_eq!(
+        manifest["options"]["namespaces"],
+        serde_json::json!(["default", "kube-system"])
+    );
+    assert!(server
+        .requests()
+        .iter()
+        .any(|r| r.starts_with("GET /api/v1/namespaces/default/pods")));
+}
+
+fn assert_unreachable_bundle(env: &Env, server_url: &str, started: Instant, limit: Duration) {
+    let elapsed = started.elapsed();
+    assert!(elapsed < limit, "took {elapsed:?}");
+    let m = members(&only_file(&env.out));
+    let manifest = json(&m, "manifest.json");
+    assert_eq!(manifest["cluster"]["server"], server_url);
+    assert_eq!(manifest["cluster"]["context"], "fake-ctx");
+    assert!(manifest["cluster"]["version"].is_null());
+    let errors = manifest["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert_eq!(errors[0]["step"], "version");
+    assert_eq!(errors[0]["command"], "kubectl-wrapper version -o json");
+    assert_ne!(errors[0]["exit_code"], 0);
+    assert!(
+        !m.keys().any(|k| k.starts_with("namespaces/")),
+        "nothing more was tried"
+    );
+    assert!(errors[0]["at"].as_str().unwrap().ends_with('Z'));
+}
+
+#[test]
+fn refused_connection_still_yields_a_bundle() {
+    let real = require_kubectl!();
+    let url = format!("http://127.0.0.1:{}", fake_apiserver::refused_port());
+    let env = Env::new(&real, &url);
+    let started = Instant::now();
+    let summary = collector::collect(&env.options()).expect("a bundle even when unreachable");
+    assert!(!summary.reachable);
+    assert_unreachable_bundle(&env, &url, started, Duration::from_secs(20));
+    assert!(
+        summary.errors[0].stderr.contains("refused"),
+        "{}",
+        summary.errors[0].stderr
+    );
+}
+
+#[test]
+fn silent_server_still_yields_a_bundle_in_bounded_time() {
+    let real = require_kubectl!();
+    let silent = SilentServer::start();
+    let env = Env::new(&real, &silent.url());
+    let opts = Options {
+        probe_timeout: Duration::from_secs(2),
+        ..env.options()
+    };
+    let started = Instant::now();
+    let summary = collector::collect(&opts).expect("a bundle even when the server is silent");
+    assert!(!summary.reachable);
+    // 2 s request timeout, plus the 5 s process grace at worst, plus kubectl start-up.
+    assert_unreachable_bundle(&env, &silent.url(), started, Duration::from_secs(15));
+}
+
+#[test]
+fn a_bad_attachment_fails_before_touching_the_cluster() {
+    let real = require_kubectl!();
+    let server = FakeApiServer::start(Config::default_fixtures());
+    let env = Env::new(&real, &server.url());
+    let opts = Options {
+        attachments: vec![env.dir.path().join("no-such-file.txt")],
+        ..env.options()
+    };
+    assert!(matches!(
+        collector::collect(&opts),
+        Err(CollectError::Attachment { .. })
+    ));
+    assert!(server.requests().is_empty());
+    assert_eq!(std::fs::read_dir(&env.out).unwrap().count(), 0);
+}
+
+#[test]
+fn node_ipam_runs_kubectl_debug_and_deletes_the_pods() {
+    let real = require_kubectl!();
+    let server = FakeApiServer::start(Config::default_fixtures());
+    let env = Env::new(&real, &server.url());
+    let opts = Options {
+        node_ipam: true,
+        namespaces: vec!["kube-system".into()],
+        ..env.options()
+    };
+    let summary = collector::collect(&opts).expect("collect");
+    assert!(summary.errors.is_empty(), "{:#?}", summary.errors);
+    assert_eq!(summary.ipam_nodes, 2);
+    let m = members(&only_file(&env.out));
+
+    // The counts come from the script the debug pod ran against each node's fixture host:
+    // 12 IP files beside `lock` and `last_reserved_ip.0`; 3 beside `lock`.
+    let n0 = json(&m, "nodes/aks-nodepool1-12345678-vmss000000/ipam.json");
+    assert_eq!(n0["node"], "aks-nodepool1-12345678-vmss000000");
+    assert_eq!(
+        n0["stores"],
+        serde_json::json!([{"path": "/var/lib/cni/networks/kubenet", "ip_files": 12}])
+    );
+    assert!(n0["collected_at"].as_str().unwrap().ends_with('Z'));
+    let n1 = json(&m, "nodes/aks-nodepool1-12345678-vmss000001/ipam.json");
+    assert_eq!(
+        n1["stores"],
+        serde_json::json!([{"path": "/var/lib/cni/networks/k8s-pod-network", "ip_files": 3}])
+    );
+    assert_eq!(json(&m, "manifest.json")["options"]["node_ipam"], true);
+
+    // One debug pod per node, on that node, with the configured image and the host's root
+    // at /host; every one deleted.
+    let created = server.created_pods();
+    assert_eq!(created.len(), 2);
+    for pod in &created {
+        let node = pod["spec"]["nodeName"].as_str().unwrap();
+        assert!(pod["metadata"]["name"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("node-debugger-{node}-")));
+        assert_eq!(pod["metadata"]["namespace"], "default");
+        let container = &pod["spec"]["containers"][0];
+        assert_eq!(container["image"], collector::DEFAULT_DEBUG_IMAGE);
+        assert!(container["volumeMounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|v| v["mountPath"] == "/host"));
+    }
+    assert!(
+        server.live_created_pods().is_empty(),
+        "debug pods left behind: {:?}",
+        server.live_created_pods()
+    );
+    let deletes = server
+        .requests()
+        .into_iter()
+        .filter(|r| r.starts_with("DELETE /api/v1/namespaces/default/pods/node-debugger-"))
+        .count();
+    assert_eq!(deletes, 2);
+}

@@ -1,0 +1,255 @@
+//! The collector against scripted kubectl stand-ins: what the real one rarely does on
+//! demand (garbage output, a forbidden list, a debug pod that never finishes, Ctrl-C).
+
+#![cfg(unix)]
+
+mod support;
+
+use collector::{CollectError, Options};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+use support::{json_of, only_file, read_bundle, script};
+
+const CONFIG: &str = r#"{"current-context":"prod-westeu","clusters":[{"name":"prod","cluster":{"server":"https://prod-x.hcp.westeurope.azmk8s.io:443"}}]}"#;
+const VERSION: &str =
+    r#"{"clientVersion":{"gitVersion":"v1.32.4"},"serverVersion":{"gitVersion":"v1.29.4"}}"#;
+const EMPTY: &str =
+    r#"{"apiVersion":"v1","items":[],"kind":"List","metadata":{"resourceVersion":""}}"#;
+const NODES: &str = r#"{"apiVersion":"v1","items":[{"apiVersion":"v1","kind":"Node","metadata":{"name":"aks-np-0","labels":{"kubernetes.io/os":"linux"}},"status":{"conditions":[{"type":"Ready","status":"True"}]}},{"apiVersion":"v1","kind":"Node","metadata":{"name":"akswin000000","labels":{"kubernetes.io/os":"windows"}},"status":{"conditions":[{"type":"Ready","status":"True"}]}}],"kind":"List","metadata":{"resourceVersion":""}}"#;
+const DEBUG_POD: &str = "node-debugger-aks-np-0-x7k2p";
+
+/// A kubectl stand-in that logs every call to `calls` and answers by pattern; `extra` cases
+/// come first and override the defaults.
+fn fake_kubectl(dir: &Path, extra: &str) -> (PathBuf, PathBuf) {
+    let calls = dir.join("calls");
+    let body = format!(
+        r#"echo "$*" >> '{calls}'
+case "$*" in
+{extra}
+  *"config view"*) echo '{CONFIG}' ;;
+  *"version -o json"*) echo '{VERSION}' ;;
+  *"get nodes"*) echo '{NODES}' ;;
+  *" debug node/"*) echo "Creating debugging pod {DEBUG_POD} with container debugger on node aks-np-0." ;;
+  *"get pod {DEBUG_POD}"*) printf Succeeded ;;
+  *"logs {DEBUG_POD}"*) printf '/host/var/lib/cni/networks/kubenet 244\naksbundle-ipam-done\n' ;;
+  *"delete pod"*) echo "pod \"{DEBUG_POD}\" deleted" ;;
+  *" get "*) echo '{EMPTY}' ;;
+  *) echo "unexpected call: $*" >&2; exit 1 ;;
+esac"#,
+        calls = calls.display()
+    );
+    (script(&dir.join("kubectl"), &body), calls)
+}
+
+fn options(kubectl: PathBuf, out: &Path) -> Options {
+    Options {
+        kubectl,
+        output: Some(out.to_path_buf()),
+        progress: false,
+        request_timeout: Duration::from_secs(10),
+        probe_timeout: Duration::from_secs(5),
+        ..Options::default()
+    }
+}
+
+fn calls(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_default()
+}
+
+#[test]
+fn node_ipam_counts_through_a_debug_pod_that_is_deleted_afterwards() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    // A forbidden cluster-wide list is recorded with kubectl's own words, and collection
+    // goes on.
+    let (kubectl, calls_file) = fake_kubectl(
+        dir.path(),
+        r#"  *"get events --all-namespaces"*) echo 'Error from server (Forbidden): events is forbidden: User "alice@contoso.com" cannot list resource "events" in API group "" at the cluster scope' >&2; exit 1 ;;"#,
+    );
+    let opts = Options {
+        node_ipam: true,
+        ..options(kubectl, &out)
+    };
+    let summary = collector::collect(&opts).unwrap();
+    assert_eq!(summary.ipam_nodes, 1);
+    assert_eq!(summary.errors.len(), 1, "{:#?}", summary.errors);
+    let error = &summary.errors[0];
+    assert_eq!(error.step, "events");
+    assert_eq!(error.command, "kubectl get events --all-namespaces -o json");
+    assert_eq!(error.exit_code, 1);
+    assert!(error.stderr.starts_with("Error from server (Forbidden)"));
+
+    let bundle = only_file(&out);
+    assert!(bundle
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .starts_with("aksbundle-prod-westeu-"));
+    let entries = read_bundle(&bundle);
+    let ipam = json_of(&entries, "nodes/aks-np-0/ipam.json");
+    assert_eq!(ipam["node"], "aks-np-0");
+    assert_eq!(ipam["stores"][0]["path"], "/var/lib/cni/networks/kubenet");
+    assert_eq!(ipam["stores"][0]["ip_files"], 244);
+    let manifest = json_of(&entries, "manifest.json");
+    assert_eq!(manifest["options"]["node_ipam"], true);
+    assert_eq!(manifest["errors"][0]["step"], "events");
+
+    // Events were then listed in the context's namespace (default) instead, with a note.
+    assert!(
+        summary
+            .notes
+            .iter()
+            .any(|n| n.contains("forbidden") && n.contains("default")),
+        "{:?}",
+        summary.notes
+    );
+    assert!(calls(&calls_file).contains("get events --namespace default -o json"));
+    json_of(
+        &read_bundle(&only_file(&out)),
+        "namespaces/default/events.json",
+    );
+    // The Windows node gets no debug pod, and a note says why.
+    assert!(
+        summary
+            .notes
+            .iter()
+            .any(|n| n.contains("akswin000000") && n.contains("Windows")),
+        "{:?}",
+        summary.notes
+    );
+    let log = calls(&calls_file);
+    assert!(!log.contains("node/akswin000000"), "{log}");
+    let debug = log
+        .lines()
+        .find(|l| l.contains("debug node/aks-np-0"))
+        .unwrap();
+    assert!(
+        debug.contains("--image=mcr.microsoft.com/cbl-mariner/busybox:2.0"),
+        "{debug}"
+    );
+    assert!(
+        log.contains(&format!("delete pod {DEBUG_POD}")),
+        "debug pod not deleted:\n{log}"
+    );
+    assert!(
+        log.lines().all(|l| l.contains("--request-timeout=")),
+        "{log}"
+    );
+    assert!(!log.contains("secret"), "{log}");
+}
+
+#[test]
+fn kubectl_printing_garbage_becomes_manifest_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let (kubectl, _) = fake_kubectl(
+        dir.path(),
+        r#"  *"get nodes"*) echo '{"kind":"Status","status":"Failure"}' ;;
+  *" get "*) echo '<html><body>502 Bad Gateway</body></html>' ;;"#,
+    );
+    let summary = collector::collect(&options(kubectl, &out)).unwrap();
+    // nodes, nnc, and the six namespaced lists.
+    assert_eq!(summary.errors.len(), 8, "{:#?}", summary.errors);
+    for error in &summary.errors {
+        assert_eq!(error.exit_code, 0);
+        assert!(
+            error.stderr.contains("not valid JSON") || error.stderr.contains("not a List"),
+            "{}",
+            error.stderr
+        );
+    }
+    let entries = read_bundle(&only_file(&out));
+    assert!(entries.iter().any(|(n, _)| n.ends_with("/manifest.json")));
+    assert!(entries
+        .iter()
+        .any(|(n, _)| n.ends_with("/cluster/version.json")));
+}
+
+#[test]
+fn ctrl_c_deletes_debug_pods_and_leaves_no_bundle() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    // The debug pod never finishes: the collection is stuck until Ctrl-C.
+    let (kubectl, calls_file) = fake_kubectl(
+        dir.path(),
+        &format!(r#"  *"get pod {DEBUG_POD}"*) sleep 30 ;;"#),
+    );
+    let opts = Options {
+        node_ipam: true,
+        ..options(kubectl, &out)
+    };
+    let cancel = opts.cancel.clone();
+    let watcher = std::thread::spawn(move || {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !calls(&calls_file).contains(&format!("get pod {DEBUG_POD}")) {
+            assert!(Instant::now() < deadline, "the debug pod was never polled");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        cancel.cancel();
+        calls_file
+    });
+    let started = Instant::now();
+    let result = collector::collect(&opts);
+    let calls_file = watcher.join().unwrap();
+    assert!(
+        matches!(result, Err(CollectError::Interrupted)),
+        "{result:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        std::fs::read_dir(&out).unwrap().count(),
+        0,
+        "a bundle or temporary file was left behind"
+    );
+    let log = calls(&calls_file);
+    assert!(
+        log.contains(&format!("delete pod {DEBUG_POD}")),
+        "debug pod not deleted:\n{log}"
+    );
+}
+
+#[test]
+fn a_device_code_sign_in_stops_quickly_with_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let (kubectl, calls_file) = fake_kubectl(
+        dir.path(),
+        r#"  *"version -o json"*) echo 'To sign in, use a web browser to open the page https://microsoft.com/devicelogin and enter the code F7GH2JK9L to authenticate.' >&2; sleep 30 ;;"#,
+    );
+    let opts = Options {
+        probe_timeout: Duration::from_secs(1),
+        ..options(kubectl, &out)
+    };
+    let started = Instant::now();
+    let summary = collector::collect(&opts).unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(!summary.reachable);
+    assert!(
+        summary.notes.iter().any(|n| n.contains("sign-in")),
+        "{:?}",
+        summary.notes
+    );
+    assert_eq!(summary.errors.len(), 1);
+    assert_eq!(summary.errors[0].exit_code, 124);
+    assert!(summary.errors[0].stderr.contains("devicelogin"));
+    assert!(
+        !summary.errors[0].stderr.contains("F7GH2JK9L"),
+        "the device code was kept"
+    );
+    assert!(
+        !calls(&calls_file).contains(" get "),
+        "nothing after the probe"
+    );
+}
