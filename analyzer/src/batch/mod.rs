@@ -314,7 +314,7 @@ mod tests {
                 started.fetch_add(1, Ordering::SeqCst);
                 let ahead = idx.saturating_sub(emitted.load(Ordering::SeqCst));
                 worst.fetch_max(ahead, Ordering::SeqCst);
-                if idx % 10 == 0 {
+                if idx.is_multiple_of(10) {
                     std::thread::sleep(Duration::from_millis(30));
                 }
                 Line {
