@@ -76,13 +76,13 @@ const RULES: &[(&str, &str)] = &[
     // `identitytoken`) and token responses.
     (
         "json-secret-key",
-        r#"(?i)("(?:password|passwd|auth|identitytoken|registrytoken|client_secret|clientsecret|token|access_token|refresh_token|id_token|client-key-data|apikey|api_key)"\s*:\s*")((?:[^"\\]|\\.)+)(")"#,
+        r#"(?i)("(?:password|passwd|auth|identitytoken|registrytoken|client_secret|clientsecret|token|access_token|refresh_token|id_token|client-key-data|client-certificate-data|apikey|api_key)"\s*:\s*")((?:[^"\\]|\\.)+)(")"#,
     ),
     // Secret-bearing YAML keys, as in a kubeconfig pasted into an attachment (block style,
     // or flow style: `user: {token: ...}`).
     (
         "yaml-secret-key",
-        r#"(?m)((?:^|[{,])[ \t]*(?:-[ \t]+)?(?:token|client-key-data|password|client-secret|id-token|refresh-token|access-token)[ \t]*:[ \t]*)("[^"\r\n]*"|'[^'\r\n]*'|[^\s"'#,{}]+)()"#,
+        r#"(?m)((?:^|[{,])[ \t]*(?:-[ \t]+)?(?:token|client-key-data|client-certificate-data|password|client-secret|id-token|refresh-token|access-token)[ \t]*:[ \t]*)("[^"\r\n]*"|'[^'\r\n]*'|[^\s"'#,{}]+)()"#,
     ),
     // A device-code sign-in prompt (kubelogin): the code lets whoever enters it first sign in.
     (
@@ -289,6 +289,15 @@ mod tests {
         (
             "    client-key-data: LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0tLQ==\n",
             "LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0tLQ",
+        ),
+        // The client certificate identifies the kubeconfig's user: it leaves with the key.
+        (
+            "    client-certificate-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUZIVENDQXdXZ0F3\n",
+            "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUZIVENDQXdXZ0F3",
+        ),
+        (
+            r#"{"users":[{"name":"clusterUser","user":{"client-certificate-data":"LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUZIVENDQ","client-key-data":"LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0t"}}]}"#,
+            "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUZIVENDQ",
         ),
         ("- name: u\n  user: {token: fl0wStyleT0ken, username: admin}", "fl0wStyleT0ken"),
         ("DB_PASSWORD=hunter2-is-secret", "hunter2-is-secret"),
