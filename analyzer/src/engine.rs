@@ -46,7 +46,19 @@ pub struct Inputs<'a> {
     pub year: Option<i16>,
 }
 
-impl Inputs<'_> {
+impl<'a> Inputs<'a> {
+    /// Inputs over an index and scan results alone (no line patterns, no klog year), as
+    /// the checks' unit tests build them.
+    pub fn of(index: &'a Index, scan: &'a ScanResults, catalogue: &'a Catalogue) -> Inputs<'a> {
+        Inputs {
+            index,
+            scan,
+            catalogue,
+            line_origins: &[],
+            year: None,
+        }
+    }
+
     /// A raw time in the report's normalized form.
     pub fn time(&self, raw: &str) -> String {
         crate::time::normalize(raw, self.year)

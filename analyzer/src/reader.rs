@@ -360,10 +360,38 @@ struct Tracking<'a, R: Read + ?Sized> {
 impl<R: Read + ?Sized> Read for Tracking<'_, R> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
         self.inner.read(out).inspect_err(|e| {
-            if self.error.is_none() {
+            // A limit is ours, not damage of the container.
+            if self.error.is_none() && limit_hit(e).is_none() {
                 self.error = Some(e.to_string());
             }
         })
+    }
+}
+
+/// Hands one member to the sink. Returns whether to go on, and whether the container's
+/// own reader failed under the member (damage: truncated, bad CRC), already recorded.
+fn feed(
+    sink: &mut Sink,
+    name: &str,
+    ty: MemberType,
+    data: &mut dyn Read,
+    path: &Path,
+    depth: u32,
+) -> (bool, bool) {
+    let mut tracked = Tracking {
+        inner: data,
+        error: None,
+    };
+    let go_on = sink.member(name, ty, &mut tracked, path, depth);
+    match tracked.error {
+        Some(err) => {
+            sink.damage(format!(
+                "{}: member '{name}' is damaged: {err}",
+                path.display()
+            ));
+            (go_on, true)
+        }
+        None => (go_on, false),
     }
 }
 
@@ -407,23 +435,9 @@ fn read_tar<R: Read>(r: R, path: &Path, sink: &mut Sink, depth: u32) -> Result<(
             | tar::EntryType::XGlobalHeader => continue,
             _ => MemberType::Special,
         };
-        let mut tracked = Tracking {
-            inner: &mut entry,
-            error: None,
-        };
-        let go_on = sink.member(&name, ty, &mut tracked, path, depth);
-        if let Some(err) = tracked.error {
-            if !err.contains("--max-") {
-                sink.damage(format!(
-                    "{}: the archive is damaged at member '{}': {}",
-                    path.display(),
-                    name,
-                    err
-                ));
-                return Ok(());
-            }
-        }
-        if !go_on {
+        // A tar stream cannot be read past damage.
+        let (go_on, damaged) = feed(sink, &name, ty, &mut entry, path, depth);
+        if !go_on || damaged {
             return Ok(());
         }
     }
@@ -471,21 +485,8 @@ fn read_zip<R: Read + Seek>(
         } else {
             MemberType::Special
         };
-        let mut tracked = Tracking {
-            inner: &mut f,
-            error: None,
-        };
-        let go_on = sink.member(&name, ty, &mut tracked, path, depth);
-        if let Some(err) = tracked.error {
-            if !err.contains("--max-") {
-                sink.damage(format!(
-                    "{}: zip member '{}' is damaged: {}",
-                    path.display(),
-                    name,
-                    err
-                ));
-            }
-        }
+        // A zip's other members stay readable after one is damaged.
+        let (go_on, _) = feed(sink, &name, ty, &mut f, path, depth);
         if !go_on {
             return Ok(());
         }
@@ -526,11 +527,7 @@ fn read_dir_tree(root: &Path, sink: &mut Sink) -> Result<(), OpenError> {
                 match File::open(&p) {
                     // Re-check after opening: the path may have been swapped for something else.
                     Ok(mut f) if f.metadata().map(|m| m.is_file()).unwrap_or(false) => {
-                        let mut tracked = Tracking {
-                            inner: &mut f,
-                            error: None,
-                        };
-                        if !sink.member(&name, MemberType::File, &mut tracked, root, 0) {
+                        if !sink.member(&name, MemberType::File, &mut f, root, 0) {
                             return false;
                         }
                     }

@@ -511,20 +511,9 @@ impl Summary {
 // ---------------------------------------------------------------------------------------
 // HTML
 
-/// Escapes text for HTML text and quoted attribute values.
+/// Escapes text for HTML text and quoted attribute values (the HTML report's escaper).
 pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    crate::render::html::escape_html(s)
 }
 
 fn sev_color(s: Severity) -> &'static str {

@@ -61,13 +61,7 @@ mod tests {
             ..Default::default()
         };
         let (scan, cat) = (ScanResults::default(), Catalogue::default());
-        let inputs = Inputs {
-            index: &index,
-            scan: &scan,
-            catalogue: &cat,
-            line_origins: &[],
-            year: None,
-        };
+        let inputs = Inputs::of(&index, &scan, &cat);
         let h = Hit {
             node: Some("n1".into()),
             ..Default::default()

@@ -153,13 +153,7 @@ mod tests {
             },
         );
         let (scan, cat) = (ScanResults::default(), Catalogue::default());
-        let inputs = Inputs {
-            index: &index,
-            scan: &scan,
-            catalogue: &cat,
-            line_origins: &[],
-            year: None,
-        };
+        let inputs = Inputs::of(&index, &scan, &cat);
         let hits = check(&inputs, 0, Vec::new());
         assert_eq!(hits.len(), 1);
         let h = &hits[0];

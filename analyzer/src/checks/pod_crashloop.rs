@@ -134,13 +134,7 @@ mod tests {
             ScanResults::default(),
             Catalogue::default(),
         );
-        let inputs = Inputs {
-            index: &index,
-            scan: &scan,
-            catalogue: &cat,
-            line_origins: &[],
-            year: None,
-        };
+        let inputs = Inputs::of(&index, &scan, &cat);
         let hits = vec![
             hit("namespaces/shop/pods.json", None, "api"),
             hit("logs/shop/api-1/api.previous.log", Some(7), "api"),

@@ -373,13 +373,7 @@ mod tests {
             },
         );
         let (scan, cat) = (ScanResults::default(), Catalogue::default());
-        let inputs = Inputs {
-            index: &index,
-            scan: &scan,
-            catalogue: &cat,
-            line_origins: &[],
-            year: None,
-        };
+        let inputs = Inputs::of(&index, &scan, &cat);
         let event = |pod: &str| {
             let mut facts = BTreeMap::new();
             facts.insert("namespace".to_string(), "shop".to_string());

@@ -77,7 +77,7 @@ fn env() -> Environment<'static> {
 }
 
 /// Escapes text for HTML element content and quoted attribute values.
-fn escape_html(s: &str) -> String {
+pub fn escape_html(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + s.len() / 8);
     for c in s.chars() {
         match c {
