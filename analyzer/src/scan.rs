@@ -50,6 +50,8 @@ pub struct ScanPlan {
 
 /// Error-level lines kept per context file.
 const CONTEXT_LINES_PER_FILE: usize = 24;
+/// Last lines kept of each previous-instance log (`*.previous.log`): how a crash ended.
+const TAIL_LINES_PER_PREVIOUS_LOG: usize = 20;
 /// Distinct aggregated entries kept per pattern and file.
 const HITS_PER_PATTERN_FILE: usize = 32;
 /// Bytes of a line kept as an excerpt.
@@ -145,6 +147,8 @@ pub struct ContextLine {
 pub struct ScanResults {
     pub hits: Vec<LineHit>,
     pub context: Vec<ContextLine>,
+    /// The last lines of every previous-instance log, in file order.
+    pub tails: Vec<ContextLine>,
     /// Lines scanned, for the performance figures.
     pub lines: u64,
     pub bytes: u64,
@@ -166,6 +170,8 @@ struct FileState {
     hits: HashMap<(usize, Vec<(String, String)>), LineHit>,
     per_pattern: HashMap<usize, usize>,
     ctx: std::collections::VecDeque<ContextLine>,
+    /// Set for previous-instance logs: their last lines.
+    tail: Option<std::collections::VecDeque<ContextLine>>,
 }
 
 impl<'p> Scanner<'p> {
@@ -200,13 +206,20 @@ impl<'p> Scanner<'p> {
             hits: HashMap::new(),
             per_pattern: HashMap::new(),
             ctx: Default::default(),
+            tail: None,
         };
+        if st.file.previous && st.file.source == TextSource::Log {
+            st.tail = Some(Default::default());
+        }
         let result = self.scan_inner(&mut st, reader);
         // Whatever was read before an error still counts.
         let mut hits: Vec<LineHit> = st.hits.into_values().collect();
         hits.sort_by_key(|h| (h.pattern, h.line));
         self.results.hits.extend(hits);
         self.results.context.extend(st.ctx);
+        if let Some(tail) = st.tail {
+            self.results.tails.extend(tail);
+        }
         result
     }
 
@@ -301,7 +314,7 @@ impl<'p> Scanner<'p> {
 
     /// A block of whole lines (ending with '\n', except at end of file).
     fn block(&mut self, st: &mut FileState, plan: &ScanPlan, data: &[u8]) {
-        if st.dump_logs || st.context {
+        if st.dump_logs || st.context || st.tail.is_some() {
             self.each_line(st, plan, data);
             return;
         }
@@ -360,6 +373,17 @@ impl<'p> Scanner<'p> {
             }
         }
         let (ts, text) = split_timestamp(raw);
+        if let Some(tail) = &mut st.tail {
+            if tail.len() == TAIL_LINES_PER_PREVIOUS_LOG {
+                tail.pop_front();
+            }
+            tail.push_back(ContextLine {
+                file: st.file.clone(),
+                line: st.line_no,
+                text: excerpt(text),
+                ts: ts.clone().or_else(|| klog_time(text)),
+            });
+        }
         if st.context && is_error_level(text) {
             if st.ctx.len() == CONTEXT_LINES_PER_FILE {
                 st.ctx.pop_front();
@@ -686,6 +710,23 @@ mod tests {
             None
         );
         assert_eq!(klog_pod(br#"mypod="shop/web-1""#), None);
+    }
+
+    #[test]
+    fn previous_logs_keep_their_last_lines() {
+        let p = ScanPlan::empty();
+        let mut s = Scanner::new(&p, 1024);
+        let log: String = (1..=50).map(|i| format!("line {i}\n")).collect();
+        let mut f = file("api-1");
+        f.previous = true;
+        s.scan(f, false, &mut log.as_bytes()).unwrap();
+        s.scan(file("api-1"), false, &mut log.as_bytes()).unwrap();
+        let r = s.finish();
+        assert_eq!(r.tails.len(), TAIL_LINES_PER_PREVIOUS_LOG);
+        assert_eq!(
+            (r.tails[0].line, r.tails.last().unwrap().text.as_str()),
+            (31, "line 50")
+        );
     }
 
     #[test]

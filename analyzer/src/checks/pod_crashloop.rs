@@ -1,12 +1,12 @@
-//! Containers waiting in `CrashLoopBackOff`, joined with the lines of their previous
-//! instance's log (`logs/<ns>/<pod>/<container>.previous.log`) that the rule's log matcher
-//! caught: the last of them become context evidence. Log lines of containers that are not
-//! crash-looping are dropped, so a log line alone never makes a finding. `BackOff` events
-//! stand in for the status only when the bundle has no pods.json for their namespace.
+//! Containers waiting in `CrashLoopBackOff`, joined with the last lines of their previous
+//! instance's log (`logs/<ns>/<pod>/<container>.previous.log`), which the scan keeps for
+//! every previous log: they become context evidence. `BackOff` events stand in for the
+//! status only when the bundle has no pods.json for their namespace.
 
 use std::collections::BTreeMap;
 
 use crate::engine::{Hit, Inputs};
+use crate::finding::Evidence;
 
 /// Previous-log lines shown per container.
 const TAIL_LINES: usize = 10;
@@ -20,18 +20,27 @@ pub fn check(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
             h.facts.get("container").cloned().unwrap_or_default(),
         )
     };
-    let (lines, statuses): (Vec<Hit>, Vec<Hit>) = hits
-        .into_iter()
-        .partition(|h| h.evidence.iter().any(|e| e.line.is_some()));
-    let mut previous: BTreeMap<(String, String, String), Vec<Hit>> = BTreeMap::new();
-    for h in lines {
-        if h.facts
-            .get("file")
-            .is_some_and(|f| f.ends_with(".previous.log"))
-        {
-            previous.entry(key(&h)).or_default().push(h);
-        }
+    let mut previous: BTreeMap<(String, String, String), Vec<Evidence>> = BTreeMap::new();
+    for t in &inputs.scan.tails {
+        let k = (
+            t.file.namespace.clone().unwrap_or_default(),
+            t.file.pod.clone().unwrap_or_default(),
+            t.file.container.clone().unwrap_or_default(),
+        );
+        let ts = t.ts.as_deref().map(|x| inputs.time(x));
+        previous.entry(k.clone()).or_default().push(Evidence {
+            file: t.file.file.clone(),
+            line: Some(t.line),
+            excerpt: t.text.clone(),
+            // Context, not occurrences of the signal: it must not add to the count.
+            count: 0,
+            first_seen: ts.clone(),
+            last_seen: ts,
+            object: Some(format!("{}/pod/{}", k.0, k.1)),
+            role: "context".into(),
+        });
     }
+    let statuses = hits;
     // BackOff events speak only when pods.json is missing for their namespace: otherwise
     // the container status says whether the container is still crash-looping.
     let statuses = statuses.into_iter().filter(|h| {
@@ -73,23 +82,13 @@ pub fn check(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
                 "previous_log".into(),
                 format!("logs/{}/{}/{}.previous.log", k.0, k.1, k.2),
             );
-            if let Some(mut lines) = previous.remove(&k) {
-                let mut evidence: Vec<_> = lines
-                    .iter_mut()
-                    .flat_map(|l| std::mem::take(&mut l.evidence))
-                    .collect();
-                evidence.sort_by_key(|e| e.line);
-                evidence.dedup_by(|a, b| a.line == b.line);
+            if let Some(evidence) = previous.remove(&k) {
                 let skip = evidence.len().saturating_sub(TAIL_LINES);
-                h.facts
-                    .insert("previous_log_lines".into(), (evidence.len()).to_string());
-                for mut e in evidence.into_iter().skip(skip) {
-                    e.role = "context".into();
-                    // Context, not occurrences of the signal: it must not add to the
-                    // finding's count (the engine counts its own context lines the same way).
-                    e.count = 0;
-                    h.evidence.push(e);
-                }
+                h.facts.insert(
+                    "previous_log_lines".into(),
+                    (evidence.len() - skip).to_string(),
+                );
+                h.evidence.extend(evidence.into_iter().skip(skip));
             }
             h
         })
@@ -99,23 +98,21 @@ pub fn check(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::Evidence;
     use crate::index::Index;
     use crate::rules::Catalogue;
-    use crate::scan::ScanResults;
+    use crate::scan::{ContextLine, ScanResults, TextFile, TextSource};
 
-    fn hit(file: &str, line: Option<u64>, container: &str) -> Hit {
+    fn status_hit(container: &str) -> Hit {
         let mut facts = BTreeMap::new();
         facts.insert("namespace".to_string(), "shop".to_string());
         facts.insert("pod".to_string(), "api-1".to_string());
         facts.insert("container".to_string(), container.to_string());
-        facts.insert("file".to_string(), file.to_string());
         Hit {
             object: Some("shop/pod/api-1".into()),
             evidence: vec![Evidence {
-                file: file.into(),
-                line,
-                excerpt: format!("line {line:?}"),
+                file: "namespaces/shop/pods.json".into(),
+                line: None,
+                excerpt: "container api waiting: CrashLoopBackOff".into(),
                 count: 1,
                 first_seen: None,
                 last_seen: None,
@@ -127,27 +124,43 @@ mod tests {
         }
     }
 
+    fn tail(container: &str, line: u64) -> ContextLine {
+        ContextLine {
+            file: TextFile {
+                file: format!("logs/shop/api-1/{container}.previous.log"),
+                source: TextSource::Log,
+                namespace: Some("shop".into()),
+                pod: Some("api-1".into()),
+                container: Some(container.into()),
+                previous: true,
+            },
+            line,
+            text: format!("{container} line {line}"),
+            ts: None,
+        }
+    }
+
     #[test]
-    fn previous_log_lines_join_the_crash_looping_container_only() {
-        let (index, scan, cat) = (
-            Index::default(),
-            ScanResults::default(),
-            Catalogue::default(),
-        );
+    fn previous_log_tail_joins_the_crash_looping_container_only() {
+        let index = Index::default();
+        let scan = ScanResults {
+            tails: vec![tail("api", 7), tail("sidecar", 2)],
+            ..Default::default()
+        };
+        let cat = Catalogue::default();
         let inputs = Inputs::of(&index, &scan, &cat);
-        let hits = vec![
-            hit("namespaces/shop/pods.json", None, "api"),
-            hit("logs/shop/api-1/api.previous.log", Some(7), "api"),
-            hit("logs/shop/api-1/api.log", Some(3), "api"),
-            hit("logs/shop/api-1/sidecar.previous.log", Some(2), "sidecar"),
-        ];
-        let out = check(&inputs, 0, hits);
+        let out = check(&inputs, 0, vec![status_hit("api")]);
         assert_eq!(out.len(), 1);
         let ev = &out[0].evidence;
         assert_eq!(ev.len(), 2);
         assert_eq!(
-            (ev[1].line, ev[1].role.as_str(), ev[1].count),
-            (Some(7), "context", 0)
+            (
+                ev[1].line,
+                ev[1].role.as_str(),
+                ev[1].count,
+                ev[1].excerpt.as_str()
+            ),
+            (Some(7), "context", 0, "api line 7")
         );
         assert_eq!(out[0].facts["previous_log_lines"], "1");
     }
