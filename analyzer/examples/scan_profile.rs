@@ -19,6 +19,29 @@ fn main() {
         ));
     }
     rows.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let lower = text.to_ascii_lowercase();
+    let lines: Vec<&[u8]> = lower.split(|b| *b == b'\n').collect();
+    for p in plan.patterns() {
+        match analyzer::prefilter::required_literals(p.regex.as_str()) {
+            None => println!("no required literal: {}", p.regex.as_str()),
+            Some(lits) => {
+                let n = lines
+                    .iter()
+                    .filter(|l| {
+                        lits.iter()
+                            .any(|x| l.windows(x.len()).any(|w| w == x.as_slice()))
+                    })
+                    .count();
+                if n > lines.len() / 1000 {
+                    let shown: Vec<String> = lits
+                        .iter()
+                        .map(|l| String::from_utf8_lossy(l).into_owned())
+                        .collect();
+                    println!("{n:>7} of {} lines contain one of {shown:?}", lines.len());
+                }
+            }
+        }
+    }
     let mb = text.len() as f64 / 1e6;
     for (secs, i, n, re) in rows.iter().take(15) {
         println!(

@@ -14,6 +14,7 @@ pub mod layout;
 pub mod limits;
 pub mod matchers;
 pub mod model;
+pub mod prefilter;
 pub mod reader;
 pub mod render;
 pub mod rules;

@@ -42,8 +42,10 @@ pub struct LinePattern {
 pub struct ScanPlan {
     patterns: Vec<LinePattern>,
     set: RegexSet,
-    /// Every pattern in one alternation, names removed: finds candidate lines in a block.
-    any: Option<Regex>,
+    /// Literals of which every match of a prefiltered pattern contains one.
+    literals: Option<aho_corasick::AhoCorasick>,
+    /// The patterns without such literals, in one alternation (names removed).
+    residual: Option<Regex>,
     /// Pod names whose error-level lines are kept as context (provider, driver, NMI).
     context_pods: Regex,
 }
@@ -65,17 +67,37 @@ impl ScanPlan {
             .size_limit(64 << 20)
             .dfa_size_limit(64 << 20)
             .build()?;
-        let any = if patterns.is_empty() {
+        let mut literals: Vec<Vec<u8>> = Vec::new();
+        let mut residual: Vec<String> = Vec::new();
+        let unnamed = regex::Regex::new(r"\(\?P?<[A-Za-z_][A-Za-z0-9_]*>").expect("static regex");
+        for p in &patterns {
+            match crate::prefilter::required_literals(p.regex.as_str()) {
+                Some(l) => literals.extend(l),
+                None => residual.push(format!(
+                    "(?:{})",
+                    unnamed.replace_all(p.regex.as_str(), "(?:")
+                )),
+            }
+        }
+        literals.sort();
+        literals.dedup();
+        let literals = if literals.is_empty() {
             None
         } else {
-            let unnamed =
-                regex::Regex::new(r"\(\?P?<[A-Za-z_][A-Za-z0-9_]*>").expect("static regex");
-            let alternation: Vec<String> = patterns
-                .iter()
-                .map(|p| format!("(?:{})", unnamed.replace_all(p.regex.as_str(), "(?:")))
-                .collect();
             Some(
-                regex::bytes::RegexBuilder::new(&alternation.join("|"))
+                aho_corasick::AhoCorasick::builder()
+                    .ascii_case_insensitive(true)
+                    // A full DFA: the fastest search, a few MiB for the whole catalogue.
+                    .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                    .build(&literals)
+                    .map_err(|e| regex::Error::Syntax(e.to_string()))?,
+            )
+        };
+        let residual = if residual.is_empty() {
+            None
+        } else {
+            Some(
+                regex::bytes::RegexBuilder::new(&residual.join("|"))
                     .multi_line(true)
                     .size_limit(64 << 20)
                     .dfa_size_limit(64 << 20)
@@ -85,7 +107,8 @@ impl ScanPlan {
         Ok(ScanPlan {
             patterns,
             set,
-            any,
+            literals,
+            residual,
             context_pods: Regex::new(
                 r"secrets-store|provider-azure|csi-driver|(^|-)nmi-|azure-cns|sc-|extension",
             )
@@ -101,6 +124,23 @@ impl ScanPlan {
     /// The compiled patterns.
     pub fn patterns(&self) -> &[LinePattern] {
         &self.patterns
+    }
+
+    /// Where the next line that may match is: the first literal occurrence or
+    /// residual-pattern match at or after `pos`.
+    fn candidate(&self, data: &[u8], pos: usize) -> Option<usize> {
+        let lit = self.literals.as_ref().and_then(|ac| {
+            ac.find(aho_corasick::Input::new(data).span(pos..data.len()))
+                .map(|m| m.start())
+        });
+        let res = self
+            .residual
+            .as_ref()
+            .and_then(|r| r.find_at(data, pos).map(|m| m.start()));
+        match (lit, res) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 }
 
@@ -318,22 +358,19 @@ impl<'p> Scanner<'p> {
             self.each_line(st, plan, data);
             return;
         }
-        // Like ripgrep: search the whole block for a candidate, then look only at the
-        // line it starts on; lines without a candidate are counted, never visited.
+        // Like ripgrep: search the whole block for a candidate (a required literal, or a
+        // match of a pattern that has none), then look only at the line it is on; lines
+        // without a candidate are counted, never visited.
         let mut pos = 0;
-        if let Some(any) = &plan.any {
-            while pos < data.len() {
-                let Some(m) = any.find_at(data, pos) else {
-                    break;
-                };
-                let start =
-                    memchr::memrchr(b'\n', &data[pos..m.start()]).map_or(pos, |i| pos + i + 1);
-                let end = memchr::memchr(b'\n', &data[m.start()..])
-                    .map_or(data.len(), |i| m.start() + i + 1);
-                self.count_lines(st, &data[pos..start]);
-                self.each_line(st, plan, &data[start..end]);
-                pos = end;
-            }
+        while pos < data.len() {
+            let Some(at) = plan.candidate(data, pos) else {
+                break;
+            };
+            let start = memchr::memrchr(b'\n', &data[pos..at]).map_or(pos, |i| pos + i + 1);
+            let end = memchr::memchr(b'\n', &data[at..]).map_or(data.len(), |i| at + i + 1);
+            self.count_lines(st, &data[pos..start]);
+            self.each_line(st, plan, &data[start..end]);
+            pos = end;
         }
         self.count_lines(st, &data[pos..]);
     }

@@ -87,12 +87,20 @@ pub struct Compiled {
 impl Catalogue {
     /// The built-in catalogue. Errors here are bugs caught by the meta-tests.
     pub fn builtin() -> (Catalogue, Vec<RuleError>) {
+        use rayon::prelude::*;
         let mut errors = Vec::new();
         let mut rules = Vec::new();
-        for e in EMBEDDED {
-            let origin = format!("rules/{}", e.dir);
-            let area = e.dir.split('/').next().unwrap_or("").to_string();
-            match compile(e.yaml, &origin, &area, e.readme) {
+        // Rules compile independently: regexes and templates of each on its own thread.
+        let compiled: Vec<_> = EMBEDDED
+            .par_iter()
+            .map(|e| {
+                let origin = format!("rules/{}", e.dir);
+                let area = e.dir.split('/').next().unwrap_or("").to_string();
+                compile(e.yaml, &origin, &area, e.readme)
+            })
+            .collect();
+        for c in compiled {
+            match c {
                 Ok(r) => rules.push(r),
                 Err(errs) => errors.extend(errs),
             }
@@ -198,13 +206,27 @@ impl Catalogue {
     /// The rules' patterns compiled for one pass (built once, then shared).
     pub fn compiled(&self) -> &Compiled {
         self.compiled.get_or_init(|| {
-            let (plan, origins) = crate::engine::scan_plan(self);
+            use crate::matchers::SourceSet;
+            let ((plan, origins), (events, (statuses, manifest_errors))) = rayon::join(
+                || crate::engine::scan_plan(self),
+                || {
+                    rayon::join(
+                        || SourceSet::new(self, Source::Event),
+                        || {
+                            rayon::join(
+                                || SourceSet::new(self, Source::ContainerStatus),
+                                || SourceSet::new(self, Source::ManifestError),
+                            )
+                        },
+                    )
+                },
+            );
             Compiled {
                 plan,
                 origins,
-                events: crate::matchers::SourceSet::new(self, Source::Event),
-                statuses: crate::matchers::SourceSet::new(self, Source::ContainerStatus),
-                manifest_errors: crate::matchers::SourceSet::new(self, Source::ManifestError),
+                events,
+                statuses,
+                manifest_errors,
             }
         })
     }
