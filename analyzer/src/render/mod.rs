@@ -77,12 +77,36 @@ pub fn render_text(template: &str, ctx: &serde_json::Value) -> String {
 
 /// Evaluates a `when:` expression; an error counts as false.
 pub fn eval_bool(expr: &str, ctx: &serde_json::Value) -> bool {
-    ENV.with(|env| {
-        env.compile_expression(expr)
-            .and_then(|e| e.eval(ctx))
-            .map(|v| v.is_true())
-            .unwrap_or(false)
+    if check_expression(expr).is_err() {
+        return false;
+    }
+    guarded(|| {
+        ENV.with(|env| {
+            env.compile_expression(expr)
+                .and_then(|e| e.eval(ctx))
+                .map(|v| v.is_true())
+                .unwrap_or(false)
+        })
     })
+    .unwrap_or(false)
+}
+
+/// Refuses what no expression may hold: template delimiters. minijinja 2.24 panics
+/// ("empty lexer stack") on `}}` in an expression; found by the `rule_loader` fuzzer.
+pub fn check_expression(expr: &str) -> Result<(), String> {
+    match ["{{", "}}", "{%", "%}", "{#", "#}"]
+        .iter()
+        .find(|d| expr.contains(**d))
+    {
+        Some(d) => Err(format!("an expression cannot contain {d:?}")),
+        None => Ok(()),
+    }
+}
+
+/// Runs template-engine work, turning a panic inside it into `None`: a rule file (a user's
+/// `--rules` included) must never crash the analyzer, whatever the engine's bugs.
+pub fn guarded<T>(f: impl FnOnce() -> T) -> Option<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).ok()
 }
 
 /// Report output formats.

@@ -376,13 +376,27 @@ pub fn compile(yaml: &str, origin: &str, area: &str, readme: &str) -> Result<Rul
             templates.push(("remediation text", t.clone()));
         }
         if let Some(w) = &step.when {
-            if let Err(e) = env.compile_expression(w) {
+            let compiled = crate::render::check_expression(w).and_then(|()| {
+                crate::render::guarded(|| {
+                    env.compile_expression(w)
+                        .map(|_| ())
+                        .map_err(|e| e.to_string())
+                })
+                .unwrap_or_else(|| Err("the template engine failed on it".into()))
+            });
+            if let Err(e) = compiled {
                 errors.push(err(format!("bad `when` expression {w:?}: {e}")));
             }
         }
     }
     for (what, t) in templates {
-        if let Err(e) = env.template_from_str(&t) {
+        let compiled = crate::render::guarded(|| {
+            env.template_from_str(&t)
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        })
+        .unwrap_or_else(|| Err("the template engine failed on it".into()));
+        if let Err(e) = compiled {
             errors.push(err(format!("bad {what} template {t:?}: {e}")));
         }
     }
@@ -398,4 +412,57 @@ pub fn compile(yaml: &str, origin: &str, area: &str, readme: &str) -> Result<Rul
         check,
         context_name,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RULE: &str = r#"
+id: demo
+severity: warning
+title: {en: "t"}
+summary: {en: "s"}
+explanation: {en: "e"}
+match:
+  - source: event
+    patterns: ["x"]
+remediation:
+  - when: WHEN
+    text: {en: "step"}
+"#;
+
+    /// Regression: the `rule_loader` fuzzer (fuzz/artifacts/rule_loader/crash-d1fa9f28...)
+    /// found that `}}` in a `when:` expression panicked inside minijinja.
+    #[test]
+    fn template_delimiters_in_when_are_an_error_not_a_panic() {
+        for when in [
+            r#""exit_code == '' or exit_code }} '127'""#,
+            r#""a %} b""#,
+            r#""{{ x }}""#,
+        ] {
+            let yaml = RULE.replace("WHEN", when);
+            let errs = compile(&yaml, "user/demo/rule.yaml", "user", "").unwrap_err();
+            assert!(
+                errs.iter()
+                    .any(|e| e.message.contains("bad `when` expression")),
+                "{errs:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_problem_of_a_rule_file_is_reported_with_its_path() {
+        let yaml = RULE
+            .replace("WHEN", "\"ok\"")
+            .replace("patterns: [\"x\"]", "patterns: [\"(\"]")
+            .replace("summary: {en: \"s\"}", "summary: {en: \"{{ unclosed\"}");
+        let errs = compile(&yaml, "user/demo/rule.yaml", "user", "").unwrap_err();
+        assert!(errs.len() >= 2, "{errs:?}");
+        assert!(errs.iter().all(|e| e.path == "user/demo/rule.yaml"));
+        assert!(errs.iter().any(|e| e.message.contains("bad regex")));
+        assert!(errs
+            .iter()
+            .any(|e| e.message.contains("bad summary template")));
+    }
 }
