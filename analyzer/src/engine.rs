@@ -136,6 +136,26 @@ impl<'a> Inputs<'a> {
         }
     }
 
+    /// A kept log line (error-level context, a previous log's tail) as context evidence.
+    pub fn context_evidence(&self, c: &crate::scan::ContextLine) -> Evidence {
+        let ts = c.ts.as_deref().map(|t| self.time(t));
+        Evidence {
+            file: c.file.file.clone(),
+            line: Some(c.line),
+            excerpt: c.text.clone(),
+            count: 1,
+            first_seen: ts.clone(),
+            last_seen: ts,
+            object: c
+                .file
+                .namespace
+                .as_ref()
+                .zip(c.file.pod.as_ref())
+                .map(|(ns, pod)| format!("{ns}/pod/{pod}")),
+            role: "context".into(),
+        }
+    }
+
     /// The rule at `i`.
     pub fn rule(&self, i: usize) -> &Rule {
         &self.catalogue.rules[i]
@@ -491,9 +511,11 @@ fn finding_of(inputs: &Inputs, rule: &Rule, hits: Vec<Hit>, lang: &str) -> Findi
             }
         }
     }
-    let count: u64 = evidence.iter().map(|e| e.count).sum();
-    let first_seen = evidence.iter().filter_map(|e| e.first_seen.clone()).min();
-    let last_seen = evidence.iter().filter_map(|e| e.last_seen.clone()).max();
+    // Occurrences and times are the signal's; context lines (a check's or ours) only explain.
+    let signals = || evidence.iter().filter(|e| e.role == "signal");
+    let count: u64 = signals().map(|e| e.count).sum();
+    let first_seen = signals().filter_map(|e| e.first_seen.clone()).min();
+    let last_seen = signals().filter_map(|e| e.last_seen.clone()).max();
     // Most frequent first, then by time, so the top of the list is the heart of it.
     evidence.sort_by(|a, b| {
         b.count
@@ -637,24 +659,12 @@ fn context_lines(
         if !related {
             continue;
         }
-        let ts = c.ts.as_deref().map(|t| inputs.time(t));
-        let dist = match (near, ts.as_deref()) {
+        let evidence = inputs.context_evidence(c);
+        let dist = match (near, evidence.first_seen.as_deref()) {
             (Some(a), Some(b)) => crate::time::distance(a, b).unwrap_or(i64::MAX / 2),
             _ => i64::MAX / 2,
         };
-        picked.push((
-            dist,
-            Evidence {
-                file: c.file.file.clone(),
-                line: Some(c.line),
-                excerpt: c.text.clone(),
-                count: 1,
-                first_seen: ts.clone(),
-                last_seen: ts,
-                object: Some(format!("{ns}/pod/{pod}")),
-                role: "context".into(),
-            },
-        ));
+        picked.push((dist, evidence));
     }
     picked.sort_by(|a, b| {
         a.0.cmp(&b.0)

@@ -27,18 +27,10 @@ pub fn check(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
             t.file.pod.clone().unwrap_or_default(),
             t.file.container.clone().unwrap_or_default(),
         );
-        let ts = t.ts.as_deref().map(|x| inputs.time(x));
-        previous.entry(k.clone()).or_default().push(Evidence {
-            file: t.file.file.clone(),
-            line: Some(t.line),
-            excerpt: t.text.clone(),
-            // Context, not occurrences of the signal: it must not add to the count.
-            count: 0,
-            first_seen: ts.clone(),
-            last_seen: ts,
-            object: Some(format!("{}/pod/{}", k.0, k.1)),
-            role: "context".into(),
-        });
+        previous
+            .entry(k)
+            .or_default()
+            .push(inputs.context_evidence(t));
     }
     let statuses = hits;
     // BackOff events speak only when pods.json is missing for their namespace: otherwise

@@ -141,17 +141,7 @@ pub fn check(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
             continue;
         }
         if seen.insert((c.file.file.clone(), Some(c.line))) {
-            let ts = c.ts.as_deref().map(|t| inputs.time(t));
-            lines.push(Evidence {
-                file: c.file.file.clone(),
-                line: Some(c.line),
-                excerpt: c.text.clone(),
-                count: 1,
-                first_seen: ts.clone(),
-                last_seen: ts,
-                object: Some(format!("{ns}/pod/{pod}")),
-                role: "context".into(),
-            });
+            lines.push(inputs.context_evidence(c));
         }
     }
     lines.sort_by(|a, b| a.file.cmp(&b.file).then(a.line.cmp(&b.line)));
