@@ -152,7 +152,7 @@ mod tests {
                 ev[1].count,
                 ev[1].excerpt.as_str()
             ),
-            (Some(7), "context", 0, "api line 7")
+            (Some(7), "context", 1, "api line 7")
         );
         assert_eq!(out[0].facts["previous_log_lines"], "1");
     }
