@@ -130,7 +130,7 @@ def main():
            f"per 100 MB of logs after that, the catalogue adds {((big_t - an_t) - (big_rd_t - rd_t)) / 3 / (inflated / 1e8):.3f} s over reading alone "
            f"({((big_t - an_t) / (big_rd_t - rd_t) - 1) * 100:+.0f}% of the marginal time). "
            "Reading alone runs at the speed of inflation on the second thread; with rules, the scan thread's Aho-Corasick pass over every byte "
-           "(the literals every pattern requires, about 600 MB/s) becomes the slower of the two. The 10% target is missed; analyze stays well under `gzip -dc`.",
+           "(the literals every pattern requires, about 600 MB/s) becomes the slower of the two. Aho-Corasick runs at ~680 MB/s on these 41 literals even case-sensitively on lower-cased text (tried: its SIMD prefilter does not engage for this set; `--example scanner_profile` shows the parts). The 10% target is missed; analyze stays well under `gzip -dc`.",
            ""]
     write_section("## Analyze", "\n".join(md))
     print("\n".join(md))
