@@ -114,24 +114,64 @@ fn json_report_has_the_fixed_keys() {
 
 #[test]
 fn exit_codes_follow_fail_on() {
-    let kv = testdata("keyvault-nmi");
-    assert_eq!(
-        analyze(&[kv.to_str().unwrap(), "--format", "json"])
-            .status
-            .code(),
-        Some(1)
-    );
-    let healthy = testdata("healthy");
-    let o = analyze(&[
-        healthy.to_str().unwrap(),
+    let code = |bundle: &str, fail_on: &str| {
+        analyze(&[
+            testdata(bundle).to_str().unwrap(),
+            "--format",
+            "json",
+            "--fail-on",
+            fail_on,
+        ])
+        .status
+        .code()
+    };
+    // keyvault-nmi has critical findings; apiserver-unreachable a critical one; healthy none.
+    assert_eq!(code("keyvault-nmi", "critical"), Some(1));
+    assert_eq!(code("healthy", "critical"), Some(0));
+    assert_eq!(code("healthy", "info"), Some(0));
+    // Without --fail-on the default is critical.
+    let default = analyze(&[
+        testdata("keyvault-nmi").to_str().unwrap(),
         "--format",
         "json",
-        "--fail-on",
-        "info",
     ]);
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let worst_is_none = v["findings"].as_array().unwrap().is_empty();
-    assert_eq!(o.status.code(), Some(if worst_is_none { 0 } else { 1 }));
+    assert_eq!(default.status.code(), Some(1));
+    // A report whose worst finding is below --fail-on exits 0: raise the bar above what
+    // the bundle reaches by running only a user rule of severity info.
+    let rules = tempfile::tempdir().unwrap();
+    let dir = rules.path().join("events-seen");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(
+        dir.join("rule.yaml"),
+        r#"id: events-seen
+severity: info
+title: {en: "Events were collected"}
+summary: {en: "The bundle holds events."}
+explanation: {en: "Context only."}
+match:
+  - source: event
+    patterns: ["(?i)failed"]
+remediation:
+  - text: {en: "Nothing to do."}
+"#,
+    )
+    .unwrap();
+    let only_info = |fail_on: &str| {
+        analyze(&[
+            testdata("keyvault-nmi").to_str().unwrap(),
+            "--format",
+            "json",
+            "--no-default-rules",
+            "--rules",
+            rules.path().to_str().unwrap(),
+            "--fail-on",
+            fail_on,
+        ])
+        .status
+        .code()
+    };
+    assert_eq!(only_info("warning"), Some(0));
+    assert_eq!(only_info("info"), Some(1));
 }
 
 #[test]

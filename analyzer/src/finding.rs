@@ -67,6 +67,26 @@ fn signal() -> String {
     "signal".into()
 }
 
+impl Evidence {
+    /// A signal read from an object file (no line, no time): what structural checks find.
+    pub fn of_object(
+        file: impl Into<String>,
+        excerpt: impl Into<String>,
+        object: Option<String>,
+    ) -> Evidence {
+        Evidence {
+            file: file.into(),
+            line: None,
+            excerpt: excerpt.into(),
+            count: 1,
+            first_seen: None,
+            last_seen: None,
+            object,
+            role: signal(),
+        }
+    }
+}
+
 /// A remediation step: prose and the commands to run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Step {

@@ -323,7 +323,7 @@ impl<'p> Scanner<'p> {
                 None if filled - start >= self.max_line => {
                     // One line longer than the cap: match its head, skip the rest.
                     let head = &data[start..start + self.max_line];
-                    self.line(st, plan, head, false);
+                    self.line(st, plan, head);
                     skipping = true;
                     filled = 0;
                     self.buf = block;
@@ -343,7 +343,7 @@ impl<'p> Scanner<'p> {
             if filled >= self.max_line && memchr::memchr(b'\n', &block[..filled]).is_none() {
                 let head_len = self.max_line;
                 let head = block[..head_len].to_vec();
-                self.line(st, plan, &head, false);
+                self.line(st, plan, &head);
                 skipping = true;
                 filled = 0;
             }
@@ -389,17 +389,17 @@ impl<'p> Scanner<'p> {
         for nl in memchr_iter(b'\n', data) {
             let line = &data[start..nl];
             let line = &line[..line.len().min(self.max_line)];
-            self.line(st, plan, line, true);
+            self.line(st, plan, line);
             start = nl + 1;
         }
         if start < data.len() {
             let line = &data[start..];
             let line = &line[..line.len().min(self.max_line)];
-            self.line(st, plan, line, true);
+            self.line(st, plan, line);
         }
     }
 
-    fn line(&mut self, st: &mut FileState, plan: &ScanPlan, raw: &[u8], _whole: bool) {
+    fn line(&mut self, st: &mut FileState, plan: &ScanPlan, raw: &[u8]) {
         st.line_no += 1;
         self.results.lines += 1;
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);

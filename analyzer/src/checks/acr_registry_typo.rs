@@ -55,16 +55,11 @@ pub fn check(inputs: &Inputs, _rule: usize, mut hits: Vec<Hit>) -> Vec<Hit> {
                 object: Some(object.clone()),
                 node,
                 facts,
-                evidence: vec![Evidence {
-                    file: inputs.object_file(ns, "pods.json"),
-                    line: None,
-                    excerpt: format!("container {} image: {}", c.name, c.image),
-                    count: 1,
-                    first_seen: None,
-                    last_seen: None,
-                    object: Some(object),
-                    role: "signal".into(),
-                }],
+                evidence: vec![Evidence::of_object(
+                    inputs.object_file(ns, "pods.json"),
+                    format!("container {} image: {}", c.name, c.image),
+                    Some(object),
+                )],
                 table: None,
             });
         }

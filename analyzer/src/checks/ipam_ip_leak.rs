@@ -109,19 +109,14 @@ pub fn check(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
             object: Some(object.clone()),
             node: Some(l.node.clone()),
             facts,
-            evidence: vec![Evidence {
-                file: format!("nodes/{}/ipam.json", l.node),
-                line: None,
-                excerpt: format!(
+            evidence: vec![Evidence::of_object(
+                format!("nodes/{}/ipam.json", l.node),
+                format!(
                     "{}: {} allocated IPs; {} running and {} pending pods on the pod network",
                     l.stores, l.allocated, l.running, l.pending
                 ),
-                count: 1,
-                first_seen: None,
-                last_seen: None,
-                object: Some(object),
-                role: "signal".into(),
-            }],
+                Some(object),
+            )],
             table: Some(table.clone()),
         });
     }

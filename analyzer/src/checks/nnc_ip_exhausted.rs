@@ -105,16 +105,11 @@ pub fn check(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
             object: Some(object.clone()),
             node: Some(node.clone()),
             facts,
-            evidence: vec![Evidence {
-                file: "cluster/nnc.json".into(),
-                line: None,
+            evidence: vec![Evidence::of_object(
+                "cluster/nnc.json",
                 excerpt,
-                count: 1,
-                first_seen: None,
-                last_seen: None,
-                object: Some(object),
-                role: "signal".into(),
-            }],
+                Some(object),
+            )],
             table: None,
         });
     }

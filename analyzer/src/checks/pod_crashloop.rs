@@ -101,16 +101,11 @@ mod tests {
         facts.insert("container".to_string(), container.to_string());
         Hit {
             object: Some("shop/pod/api-1".into()),
-            evidence: vec![Evidence {
-                file: "namespaces/shop/pods.json".into(),
-                line: None,
-                excerpt: "container api waiting: CrashLoopBackOff".into(),
-                count: 1,
-                first_seen: None,
-                last_seen: None,
-                object: None,
-                role: "signal".into(),
-            }],
+            evidence: vec![Evidence::of_object(
+                "namespaces/shop/pods.json",
+                "container api waiting: CrashLoopBackOff",
+                None,
+            )],
             facts,
             ..Default::default()
         }

@@ -202,16 +202,11 @@ pub fn check(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
             })
             .collect(),
     });
-    let mut evidence = vec![Evidence {
-        file: inputs.object_file(NAMESPACE, "jobs.json"),
-        line: None,
-        excerpt: cut(&format!("job {JOB}: {status}")),
-        count: 1,
-        first_seen: None,
-        last_seen: None,
-        object: Some(object.clone()),
-        role: "signal".into(),
-    }];
+    let mut evidence = vec![Evidence::of_object(
+        inputs.object_file(NAMESPACE, "jobs.json"),
+        cut(&format!("job {JOB}: {status}")),
+        Some(object.clone()),
+    )];
     evidence.extend(lines);
     let mut out = vec![Hit {
         weak_object: false,

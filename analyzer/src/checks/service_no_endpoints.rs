@@ -180,16 +180,11 @@ fn service_hits(
         object: Some(object.clone()),
         node: None,
         facts,
-        evidence: vec![Evidence {
-            file: inputs.object_file(ns, "endpoints.json"),
-            line: None,
+        evidence: vec![Evidence::of_object(
+            inputs.object_file(ns, "endpoints.json"),
             excerpt,
-            count: 1,
-            first_seen: None,
-            last_seen: None,
-            object: Some(object),
-            role: "signal".into(),
-        }],
+            Some(object),
+        )],
         table: (!table.rows.is_empty()).then_some(table),
     };
     let mut all = vec![service_hit];

@@ -92,19 +92,10 @@ pub fn check(inputs: &Inputs, _rule: usize, mut hits: Vec<Hit>) -> Vec<Hit> {
                 object: Some(object.clone()),
                 node: None,
                 facts,
-                evidence: vec![Evidence {
-                    file: inputs.object_file(ns, "services.json"),
-                    line: None,
-                    excerpt: format!(
+                evidence: vec![Evidence::of_object(inputs.object_file(ns, "services.json"), format!(
                         "service {ns}/{name} port {} -> targetPort {target}; selected pods declare {declared}",
                         sp.port
-                    ),
-                    count: 1,
-                    first_seen: None,
-                    last_seen: None,
-                    object: Some(object),
-                    role: "signal".into(),
-                }],
+                    ), Some(object))],
                 table: Some(table),
             });
         }
