@@ -5,11 +5,12 @@
 
 use std::collections::HashSet;
 use std::fs::File;
-use std::io::{self, BufReader, Read, Seek};
+use std::io::{self, BufReader, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 
 use serde::de::DeserializeOwned;
+use serde::Deserialize;
 
 use crate::error::{OpenError, ReadIssue};
 use crate::index::{Index, NamespaceObjects};
@@ -91,8 +92,32 @@ pub fn read_bundle(
     limits: &Limits,
     plan: &ScanPlan,
 ) -> Result<ReadOutcome, OpenError> {
+    read_bundle_observed(path, limits, plan, None)
+}
+
+// --- Observer hook (for `aksbundle serve`) -------------------------------------------------
+
+/// Sees what the reading pass reads, for consumers other than the analysis (the
+/// `aksbundle serve` API server). The reader's limits and member checks apply unchanged.
+pub trait Observer {
+    /// An object file (any role the reader parses as JSON) as a whole JSON document, after
+    /// it was read within `--max-object-bytes` and before it is typed into the index.
+    fn object(&mut self, role: &Role, rel: &str, doc: serde_json::Value);
+    /// A text member (log or attachment) is about to be read; every byte the scanner reads
+    /// from it (within `--max-member-bytes`) is also written to the writer returned.
+    fn text(&mut self, file: &TextFile) -> Option<Box<dyn Write>>;
+}
+
+/// [`read_bundle`], with an [`Observer`] that sees each object file and text member.
+pub fn read_bundle_observed<'p>(
+    path: &Path,
+    limits: &Limits,
+    plan: &'p ScanPlan,
+    observer: Option<&'p mut dyn Observer>,
+) -> Result<ReadOutcome, OpenError> {
     let meta = std::fs::metadata(path).map_err(|e| OpenError::io(path, e))?;
     let mut sink = Sink::new(plan, *limits);
+    sink.observer = observer;
     let container = if meta.is_dir() {
         read_dir_tree(path, &mut sink)?;
         ContainerKind::Directory
@@ -561,6 +586,9 @@ fn rel_name(root: &Path, p: &Path) -> String {
 
 /// Receives members, in any order, and builds the index and scan results.
 struct Sink<'p> {
+    /// See [`Observer`]; `role` is the current member's, kept only while observed.
+    observer: Option<&'p mut dyn Observer>,
+    role: Option<Role>,
     limits: Limits,
     index: Index,
     scanner: Scanner<'p>,
@@ -574,6 +602,8 @@ struct Sink<'p> {
 impl<'p> Sink<'p> {
     fn new(plan: &'p ScanPlan, limits: Limits) -> Self {
         Sink {
+            observer: None,
+            role: None,
             limits,
             index: Index::default(),
             scanner: Scanner::new(plan, limits.max_line_bytes),
@@ -653,6 +683,9 @@ impl<'p> Sink<'p> {
             self.index.layout = Some(placed.layout);
         }
         let rel = placed.rel.clone();
+        if self.observer.is_some() {
+            self.role = Some(placed.role.clone());
+        }
         let result = match placed.role {
             Role::Manifest => self.object(&rel, data, |ix, v| ix.manifest = Some(v)),
             Role::Version => self.object(&rel, data, |ix, v| ix.version = Some(v)),
@@ -776,7 +809,7 @@ impl<'p> Sink<'p> {
 
     fn object<T: DeserializeOwned>(
         &mut self,
-        _rel: &str,
+        rel: &str,
         data: &mut dyn Read,
         store: impl FnOnce(&mut Index, T),
     ) -> Result<(), String> {
@@ -789,8 +822,21 @@ impl<'p> Sink<'p> {
         let reader = BufReader::with_capacity(64 << 10, &mut limited);
         let mut de = serde_json::Deserializer::from_reader(reader);
         // Deeply nested hostile JSON: serde_json's recursion limit (128) turns it into an error.
-        let value = T::deserialize(&mut de).map_err(|e| describe_json_error(&e))?;
-        de.end().map_err(|e| describe_json_error(&e))?;
+        let value = match (self.observer.as_deref_mut(), self.role.as_ref()) {
+            (Some(observer), Some(role)) => {
+                let doc =
+                    serde_json::Value::deserialize(&mut de).map_err(|e| describe_json_error(&e))?;
+                de.end().map_err(|e| describe_json_error(&e))?;
+                let typed = T::deserialize(&doc).map_err(|e| describe_json_error(&e));
+                observer.object(role, rel, doc);
+                typed?
+            }
+            _ => {
+                let value = T::deserialize(&mut de).map_err(|e| describe_json_error(&e))?;
+                de.end().map_err(|e| describe_json_error(&e))?;
+                value
+            }
+        };
         store(&mut self.index, value);
         Ok(())
     }
@@ -837,8 +883,20 @@ impl<'p> Sink<'p> {
             flag: "--max-member-bytes",
         };
         self.index.text_files.push(file.clone());
+        let copy = self.observer.as_deref_mut().and_then(|o| o.text(&file));
+        let mut tee;
+        let reader: &mut dyn Read = match copy {
+            Some(out) => {
+                tee = Tee {
+                    inner: &mut limited,
+                    out,
+                };
+                &mut tee
+            }
+            None => &mut limited,
+        };
         self.scanner
-            .scan(file, dump, &mut limited)
+            .scan(file, dump, reader)
             .map_err(|e| match limit_hit(&e) {
                 Some(l) => l,
                 None => format!("read failed: {e}"),
@@ -854,6 +912,22 @@ impl<'p> Sink<'p> {
             damaged: self.damaged,
             members: self.members,
         }
+    }
+}
+
+/// Copies what is read to an observer's writer; a failing writer only stops the copy.
+struct Tee<'a> {
+    inner: &'a mut dyn Read,
+    out: Box<dyn Write>,
+}
+
+impl Read for Tee<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if self.out.write_all(&buf[..n]).is_err() {
+            self.out = Box::new(io::sink());
+        }
+        Ok(n)
     }
 }
 
