@@ -27,6 +27,12 @@ enum Command {
     Summarize(cmd::batch::SummarizeArgs),
     /// List, show and test the diagnosis rules.
     Rules(cmd::rules::RulesArgs),
+    /// Serve a bundle as a read-only Kubernetes API on 127.0.0.1, so kubectl works offline.
+    Serve(cmd::serve::ServeArgs),
+    /// Print the shell completion script for bash, zsh, fish or powershell.
+    Completions(cmd::completions::CompletionsArgs),
+    /// Print the man page (roff), or write one per subcommand with --out-dir.
+    Man(cmd::completions::ManArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -49,6 +55,9 @@ fn main() -> std::process::ExitCode {
         Command::Batch(args) => cmd::batch::run(args),
         Command::Summarize(args) => cmd::batch::summarize(args),
         Command::Rules(args) => cmd::rules::run(args),
+        Command::Serve(args) => cmd::serve::run(args),
+        Command::Completions(args) => cmd::completions::completions(args),
+        Command::Man(args) => cmd::completions::man(args),
     };
     match result {
         Ok(code) => code.into(),

@@ -4,4 +4,6 @@
 pub mod analyze;
 pub mod batch;
 pub mod collect;
+pub mod completions;
 pub mod rules;
+pub mod serve;
