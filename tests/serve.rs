@@ -119,6 +119,9 @@ fn get_pods_all_namespaces_prints_table_columns_with_ages_at_collection_time() {
     let wide = s.ok(&["get", "pods", "-n", "shop", "-o", "wide"]);
     let r = row(&wide, "web-7d9c6b5f4d-m8p4r");
     assert!(r.contains(&"aks-nodepool1-31415926-vmss000001"), "{wide}");
+    let all = s.ok(&["get", "all", "-n", "shop"]);
+    assert!(all.contains("pod/web-7d9c6b5f4d-h5x2k"), "{all}");
+    assert!(all.contains("service/"), "{all}");
     let nodes = s.ok(&["get", "nodes"]);
     assert!(nodes.lines().next().unwrap().contains("ROLES"), "{nodes}");
     assert_eq!(nodes.lines().count(), 4, "{nodes}");
@@ -241,6 +244,10 @@ fn nnc_api_resources_and_kinds_not_collected() {
     let nnc = s.ok(&["get", "nnc", "-n", "kube-system"]);
     assert_eq!(nnc.lines().count(), 4, "{nnc}");
     assert!(nnc.contains("aks-nodepool1-31415926-vmss000002"));
+    // /version answers with the server part of the bundle's `kubectl version -o json`.
+    let version = s.ok(&["version", "-o", "json"]);
+    let version: Value = serde_json::from_str(&version).unwrap();
+    assert_eq!(version["serverVersion"]["gitVersion"], "v1.30.5");
     let resources = s.ok(&["api-resources"]);
     let names: Vec<&str> = resources
         .lines()
@@ -490,4 +497,39 @@ fn an_existing_kubeconfig_is_never_overwritten() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(std::fs::read_to_string(&existing).unwrap(), "mine");
+}
+
+#[test]
+fn without_a_command_serve_runs_until_sigterm_and_removes_its_files() {
+    use std::io::BufRead;
+    let bin = env!("CARGO_BIN_EXE_aksbundle");
+    let mut child = Command::new(bin)
+        .arg("serve")
+        .arg(testdata("healthy"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let kubeconfig = PathBuf::from(line.trim().strip_prefix("export KUBECONFIG=").unwrap());
+    let cache = tempfile::tempdir().unwrap();
+    let (ok, out, err) = kubectl_with(&kubeconfig, cache.path(), &["get", "pods", "-n", "shop"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("web-7d9c6b5f4d-h5x2k"), "{out}");
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+    assert!(
+        !kubeconfig.exists(),
+        "{} is left behind",
+        kubeconfig.display()
+    );
 }

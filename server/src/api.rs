@@ -98,7 +98,9 @@ pub fn handle(store: &Store, token: &str, req: &Request) -> Reply {
         .collect();
     let seg: Vec<&str> = decoded.iter().map(String::as_str).collect();
     match seg.as_slice() {
+        // `kubectl version -o json` output holds the server's answer under serverVersion.
         ["version"] => match &store.version {
+            Some(v) if v["serverVersion"].is_object() => Reply::json(&v["serverVersion"]),
             Some(v) => Reply::json(v),
             None => Reply::not_found("the bundle holds no cluster/version.json (not collected)"),
         },
@@ -119,6 +121,20 @@ pub fn handle(store: &Store, token: &str, req: &Request) -> Reply {
         _ => Reply::not_found("the server could not find the requested resource"),
     }
 }
+
+/// The resources of the "all" category on a live API server.
+const ALL_CATEGORY: &[&str] = &[
+    "pods",
+    "services",
+    "replicationcontrollers",
+    "deployments",
+    "daemonsets",
+    "replicasets",
+    "statefulsets",
+    "jobs",
+    "cronjobs",
+    "horizontalpodautoscalers",
+];
 
 fn group_list(store: &Store) -> Value {
     let mut groups: BTreeMap<&str, &str> = BTreeMap::new();
@@ -144,10 +160,15 @@ fn resource_list(store: &Store, group: &str, version: &str) -> Reply {
         if r.group != group || r.version != version {
             continue;
         }
-        resources.push(json!({
+        let mut entry = json!({
             "name": r.name, "singularName": r.singular, "namespaced": r.namespaced,
             "kind": r.kind, "shortNames": r.short, "verbs": ["get", "list", "watch"]
-        }));
+        });
+        // `kubectl get all` expands the category "all" as the API server defines it.
+        if ALL_CATEGORY.contains(&r.name.as_str()) {
+            entry["categories"] = json!(["all"]);
+        }
+        resources.push(entry);
         if r.group.is_empty() && r.name == "pods" {
             resources.push(json!({
                 "name": "pods/log", "singularName": "", "namespaced": true,

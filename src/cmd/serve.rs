@@ -98,7 +98,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<Result<ExitCode, i32>> {
         server::TimeSource::Now => "no time in the bundle; ages count from now",
     };
     eprintln!(
-        "aksbundle serve: {} objects ({}), {} logs, read in {:.2}s; ages count from {} ({time_note}).",
+        "aksbundle serve: {} objects ({}), {} logs, read in {:.3}s; ages count from {} ({time_note}).",
         objects,
         kinds.join(", "),
         store.logs.len(),
