@@ -1,7 +1,8 @@
 //! The immutable index of a bundle's objects, built in the reading pass and shared by
 //! every rule. Absent files stay `None`: "not collected", never an error.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::OnceLock;
 
 use serde::Serialize;
 
@@ -72,6 +73,9 @@ pub struct Index {
     pub ipam: BTreeMap<String, IpamCounts>,
     /// Text files read (logs and attachments), in reading order.
     pub text_files: Vec<TextFile>,
+    /// Each namespace's pods by name (position in its list), built on the first lookup,
+    /// when the index is complete: lookups stay O(1) with 100,000 pods.
+    pub(crate) pod_names: OnceLock<HashMap<String, HashMap<String, usize>>>,
 }
 
 impl Index {
@@ -117,7 +121,21 @@ impl Index {
 
     /// A pod by namespace and name.
     pub fn pod(&self, ns: &str, name: &str) -> Option<&Pod> {
-        self.pods_in(ns).find(|p| p.metadata.name == name)
+        let names = self.pod_names.get_or_init(|| {
+            self.namespaces
+                .iter()
+                .map(|(ns, objs)| {
+                    let mut by_name = HashMap::new();
+                    for (i, p) in objs.pods.iter().flatten().enumerate() {
+                        // The first of duplicate names wins, as a linear search would have it.
+                        by_name.entry(p.metadata.name.clone()).or_insert(i);
+                    }
+                    (ns.clone(), by_name)
+                })
+                .collect()
+        });
+        let i = *names.get(ns)?.get(name)?;
+        self.namespaces.get(ns)?.pods.as_ref()?.get(i)
     }
 
     /// Every event with the namespace of the file it came from.

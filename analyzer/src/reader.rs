@@ -405,7 +405,8 @@ enum MemberType {
 }
 
 fn read_tar<R: Read>(r: R, path: &Path, sink: &mut Sink, depth: u32) -> Result<(), OpenError> {
-    let mut archive = tar::Archive::new(r);
+    // The guard refuses oversized long-name and PAX members before the crate buffers them.
+    let mut archive = tar::Archive::new(crate::bounds::TarGuard::new(r));
     let entries = archive.entries().map_err(|e| OpenError::io(path, e))?;
     for entry in entries {
         let mut entry = match entry {
@@ -457,7 +458,19 @@ fn read_zip<R: Read + Seek>(
     let raw_names: Vec<String> = (0..zip.len())
         .map(|i| zip.name_for_index(i).unwrap_or("?").to_string())
         .collect();
-    for i in 0..zip.len() {
+    // Entries sharing bytes (one deflate stream behind a thousand entries) are refused
+    // before any is inflated.
+    let overlapping = crate::bounds::zip_overlaps(&mut zip);
+    for (i, overlaps) in overlapping.into_iter().enumerate() {
+        if overlaps {
+            sink.members += 1;
+            sink.issue(
+                raw_names.get(i).map_or("?", String::as_str),
+                "entry overlaps another entry's bytes (an overlapping-entries zip bomb); skipped"
+                    .into(),
+            );
+            continue;
+        }
         let mut f = match zip.by_index(i) {
             Ok(f) => f,
             Err(e) => {
@@ -786,7 +799,9 @@ impl<'p> Sink<'p> {
             limit: self.limits.max_object_bytes,
             flag: "--max-object-bytes",
         };
-        let reader = BufReader::with_capacity(64 << 10, &mut limited);
+        // Strings are cut as they stream by: a 400 MB message never reaches memory.
+        let capped = crate::bounds::JsonStringCap::new(&mut limited, self.limits.max_string_bytes);
+        let reader = BufReader::with_capacity(64 << 10, capped);
         let mut de = serde_json::Deserializer::from_reader(reader);
         // Deeply nested hostile JSON: serde_json's recursion limit (128) turns it into an error.
         let value = T::deserialize(&mut de).map_err(|e| describe_json_error(&e))?;

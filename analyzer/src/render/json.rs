@@ -6,5 +6,5 @@ use crate::finding::Report;
 pub fn render(report: &Report) -> String {
     let mut s = serde_json::to_string_pretty(report).expect("report serializes");
     s.push('\n');
-    s
+    crate::terminal::json_escape_c1(s)
 }

@@ -148,7 +148,8 @@ pub fn render(report: &Report) -> String {
     let out = tmpl
         .render(Value::from_serialize(&ctx))
         .unwrap_or_else(|e| format!("report rendering failed: {e}\n"));
-    tidy(&out)
+    // Bundle text must not drive the terminal the report is printed on.
+    crate::terminal::visible(&tidy(&out)).into_owned()
 }
 
 /// Collapses the blank lines template control flow leaves behind.
