@@ -114,6 +114,8 @@ const DESCRIPTORS: &[&str] = &[
     "paths",
     "pattern",
     "period",
+    "permission",
+    "permissions",
     "policy",
     "prefix",
     "provider",
@@ -270,6 +272,11 @@ pub fn looks_random(value: &[u8]) -> bool {
     let lower = value.iter().any(u8::is_ascii_lowercase);
     let upper = value.iter().any(u8::is_ascii_uppercase);
     let mixed = (digit && (lower || upper)) || (lower && upper);
+    // Letters only: words run together (`CriticalAddonsOnly`) unless long and very mixed.
+    let letters_only = value.iter().all(u8::is_ascii_alphabetic);
+    if letters_only {
+        return value.len() >= 24 && entropy(value) >= 4.2;
+    }
     mixed && entropy(value) >= 3.2
 }
 
@@ -299,6 +306,8 @@ pub fn is_placeholder(value: &[u8]) -> bool {
         match braced {
             Some(inner) if ident(inner) => return true,
             None if v.len() > 1 && bare_upper(&v[1..]) => return true,
+            // A shell expansion (`$(cat /var/run/secrets/token)`) is no literal secret.
+            _ if v.starts_with(b"$(") || v.starts_with(b"${") => return true,
             _ => {}
         }
     }
@@ -432,6 +441,7 @@ mod tests {
             "keyvault-secrets-provider",
             "/var/run/secrets/token",
             "kubernetes.azure.com/scalesetpriority",
+            "CriticalAddonsOnly",
             "0123456789",
             "debug",
             "hello world this is prose",

@@ -580,6 +580,17 @@ fn pair_secret(
     if bare && (spaced || colon) && is_prose(inner, &text[end..]) {
         return None;
     }
+    // After a colon, a bare word of letters only is the next word of a message
+    // (`GetSecret: Failure sending request`, `token: Get "http://..."`), not a credential.
+    if bare && colon {
+        let word = inner
+            .iter()
+            .rposition(|b| !b"().,;:!?".contains(b))
+            .map_or(&inner[..0], |last| &inner[..=last]);
+        if word.iter().all(u8::is_ascii_alphabetic) {
+            return None;
+        }
+    }
     match strength {
         Strength::Strong => Some((start, end)),
         Strength::Weak if names::looks_random(inner) => Some((start, end)),
