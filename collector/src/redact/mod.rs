@@ -229,11 +229,17 @@ impl<W: Write> RedactingWriter<W> {
         self.redactions
     }
 
-    fn emit(&mut self, end: usize) -> std::io::Result<()> {
-        let line: Vec<u8> = self.pending.drain(..end).collect();
-        let (done, n) = self.redactor.line(&line);
+    /// Redacts and writes `pending[start..end]` (one line or piece).
+    fn emit_range(&mut self, start: usize, end: usize) -> std::io::Result<()> {
+        let (done, n) = self.redactor.line(&self.pending[start..end]);
         self.redactions += n;
         self.inner.write_all(&done)
+    }
+
+    fn emit(&mut self, end: usize) -> std::io::Result<()> {
+        self.emit_range(0, end)?;
+        self.pending.drain(..end);
+        Ok(())
     }
 
     /// Redacts and writes what is left. With `complete_lines_only` (the stream was cut off),
@@ -253,17 +259,15 @@ impl<W: Write> Write for RedactingWriter<W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let mut scan = self.pending.len();
         self.pending.extend_from_slice(buf);
+        // Every complete line, then one drain (draining per line moved the rest each time).
         let mut start = 0;
-        let mut lines: Vec<usize> = Vec::new();
         while let Some(pos) = self.pending[scan..].iter().position(|b| *b == b'\n') {
             let end = scan + pos + 1;
-            lines.push(end - start);
+            self.emit_range(start, end)?;
             start = end;
             scan = end;
         }
-        for len in lines {
-            self.emit(len)?;
-        }
+        self.pending.drain(..start);
         while self.pending.len() > MAX_LINE {
             let cut = self.pending[..MAX_LINE]
                 .iter()

@@ -178,8 +178,41 @@ pub fn words(name: &str) -> Vec<String> {
     out
 }
 
+/// Fragments one of which every strong or weak name contains: most names in a log line
+/// (`level`, `msg`, `pod`) are ruled out without splitting them into words.
+const FRAGMENTS: &[&str] = &[
+    "pass",
+    "pwd",
+    "secret",
+    "token",
+    "cred",
+    "key",
+    "sig",
+    "sas",
+    "dsn",
+    "webhook",
+    "cookie",
+    "pat",
+    "auth",
+    "cert",
+    "hmac",
+    "salt",
+    "connection",
+];
+
 /// How strongly `name` announces a secret.
 pub fn strength(name: &str) -> Strength {
+    static FRAGMENT_INDEX: std::sync::OnceLock<aho_corasick::AhoCorasick> =
+        std::sync::OnceLock::new();
+    let index = FRAGMENT_INDEX.get_or_init(|| {
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(FRAGMENTS)
+            .expect("constant fragments")
+    });
+    if name.len() > 128 || !index.is_match(name) {
+        return Strength::None;
+    }
     let words = words(name);
     let Some(last) = words.last() else {
         return Strength::None;

@@ -53,6 +53,27 @@ pub(super) struct Rule {
     kind: Kind,
     min_entropy: Option<f64>,
     check: Option<fn(&[u8]) -> bool>,
+    /// Indices of the `secret`, `sep` and `value` groups (looked up once: by name
+    /// per match, the lookup showed in profiles).
+    groups: Groups,
+}
+
+#[derive(Clone, Copy)]
+struct Groups {
+    secret: Option<usize>,
+    sep: Option<usize>,
+    value: Option<usize>,
+}
+
+impl Groups {
+    fn of(re: &Regex) -> Groups {
+        let at = |wanted: &str| re.capture_names().position(|n| n == Some(wanted));
+        Groups {
+            secret: at("secret"),
+            sep: at("sep"),
+            value: at("value"),
+        }
+    }
 }
 
 /// Structural rules: (id, regex, keywords, kind, extra check on the secret).
@@ -239,6 +260,7 @@ impl Engine {
             }
             rules.push(Rule {
                 id: id.into(),
+                groups: Groups::of(&re),
                 re,
                 kind,
                 min_entropy: None,
@@ -258,6 +280,7 @@ impl Engine {
             }
             rules.push(Rule {
                 id: spec.id,
+                groups: Groups::of(&re),
                 re,
                 kind: Kind::Secret,
                 min_entropy: spec.entropy,
@@ -266,6 +289,8 @@ impl Engine {
         }
         let keywords = AhoCorasick::builder()
             .ascii_case_insensitive(true)
+            // A full DFA: the fastest overlapping search, and the set is small.
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
             .build(&keywords)
             .map_err(|e| format!("keywords: {e}"))?;
         Ok(Engine {
@@ -468,32 +493,42 @@ fn apply(rule: &Rule, text: &[u8]) -> Option<(Vec<u8>, u64)> {
     let mut count = 0;
     let mut at = 0;
     while at <= text.len() {
-        let Some(caps) = rule.re.captures_at(text, at) else {
+        // The fast search first; captures (much slower) only for a match that matters.
+        let Some(found) = rule.re.find_at(text, at) else {
+            break;
+        };
+        if rule.kind == Kind::Pair {
+            let (name_start, name_end) = name_span(text, found.start(), found.end());
+            if names::strength(std::str::from_utf8(&text[name_start..name_end]).unwrap_or(""))
+                == Strength::None
+            {
+                // Not a secret's name: look again after it, the value may hold a pair itself.
+                at = name_end.max(found.start() + 1);
+                continue;
+            }
+        }
+        let Some(caps) = rule.re.captures_at(text, found.start()) else {
             break;
         };
         let whole = caps.get(0).expect("group 0");
+        let group = |i: Option<usize>| i.and_then(|i| caps.get(i));
         let span = match rule.kind {
-            Kind::Secret => caps
-                .name("secret")
+            Kind::Secret => group(rule.groups.secret)
                 .map(|m| (m.start(), m.end()))
                 .unwrap_or((whole.start(), whole.end())),
             Kind::Pair => {
-                let value = caps.name("value").expect("pair rules have a value group");
-                let name = caps.name("name").expect("pair rules have a name group");
-                let mut name = name.as_bytes();
-                // `%3Fsig%3D...`: the name starts after a URL escape, not at its last hex digit.
-                if name.first().is_some_and(u8::is_ascii_hexdigit)
-                    && caps
-                        .name("name")
-                        .is_some_and(|m| m.start() >= 2 && text[m.start() - 2] == b'%')
-                {
-                    name = &name[1..];
-                }
-                let sep = caps.name("sep").map(|m| m.as_bytes()).unwrap_or(b"=");
-                match pair_secret(text, name, sep, value.start(), value.end()) {
+                let value = group(rule.groups.value).expect("pair rules have a value group");
+                let (name_start, name_end) = name_span(text, whole.start(), whole.end());
+                let sep = group(rule.groups.sep).map(|m| m.as_bytes()).unwrap_or(b"=");
+                match pair_secret(
+                    text,
+                    &text[name_start..name_end],
+                    sep,
+                    value.start(),
+                    value.end(),
+                ) {
                     Some(span) => span,
                     None => {
-                        // Not a secret: look again from the value, which may hold a pair itself.
                         at = value.start().max(whole.start() + 1);
                         continue;
                     }
@@ -509,7 +544,7 @@ fn apply(rule: &Rule, text: &[u8]) -> Option<(Vec<u8>, u64)> {
                 .is_some_and(|min| names::entropy(secret) < min)
             || rule.check.is_some_and(|check| !check(secret));
         if !keep {
-            let buf = out.get_or_insert_with(|| Vec::with_capacity(text.len()));
+            let buf = out.get_or_insert_with(|| Vec::with_capacity(text.len() + 16));
             buf.extend_from_slice(&text[copied..start]);
             buf.extend_from_slice(REDACTED.as_bytes());
             copied = end;
@@ -521,6 +556,21 @@ fn apply(rule: &Rule, text: &[u8]) -> Option<(Vec<u8>, u64)> {
         buf.extend_from_slice(&text[copied..]);
         (buf, count)
     })
+}
+
+/// The name in a pair rule's match: after any leading delimiter and dashes (`--password`),
+/// and after the hex digit of a URL escape it may start with (`%3Fsig%3D...` is `sig`).
+fn name_span(text: &[u8], start: usize, end: usize) -> (usize, usize) {
+    let is_name = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-');
+    let mut s = start;
+    while s < end && !(text[s].is_ascii_alphabetic() || text[s] == b'_') {
+        s += 1;
+    }
+    let e = s + text[s..end].iter().take_while(|b| is_name(b)).count();
+    if e > s + 1 && s >= 2 && text[s - 2] == b'%' && text[s].is_ascii_hexdigit() {
+        return (s + 1, e);
+    }
+    (s, e)
 }
 
 /// Authorization schemes: in `Authorization: Bearer x` the secret is the word after them.
