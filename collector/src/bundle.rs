@@ -58,6 +58,32 @@ impl Staging {
         Ok(())
     }
 
+    /// Creates (or truncates) member `rel` and returns it open for writing, for output that
+    /// is streamed rather than held in memory (container logs).
+    pub fn create(&self, rel: &str) -> Result<fs::File, CollectError> {
+        let path = self.member_path(rel)?;
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).map_err(|e| CollectError::write(parent, e))?;
+        }
+        let file = fs::File::create(&path).map_err(|e| CollectError::write(&path, e))?;
+        self.written
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(rel.to_string());
+        Ok(file)
+    }
+
+    /// Removes member `rel` (a streamed log that turned out empty because kubectl failed).
+    pub fn remove(&self, rel: &str) {
+        if let Ok(path) = self.member_path(rel) {
+            let _ = fs::remove_file(path);
+        }
+        self.written
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(rel);
+    }
+
     /// True when `rel` was written.
     pub fn contains(&self, rel: &str) -> bool {
         self.written
