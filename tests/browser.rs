@@ -427,6 +427,10 @@ fn hostile_report() -> Report {
         steps: vec![Step {
             text: format!("Run {PWN}"),
             commands: vec![format!("kubectl get pod '{PWN}'")],
+            withheld: vec![analyzer::render::shell::Withheld {
+                placeholder: "<pod>".into(),
+                value: PWN.to_string(),
+            }],
         }],
         table: Some(Table {
             columns: vec![format!("col {PWN}")],

@@ -582,23 +582,33 @@ fn finding_of(inputs: &Inputs, rule: &Rule, hits: Vec<Hit>, lang: &str) -> Findi
     }
     let ctx = serde_json::Value::Object(ctx_map);
     let render = |t: &str| crate::render::render_text(t, &ctx);
-    // Commands are pasted into a shell: bundle values in them are quoted where needed.
-    let cmd_ctx = crate::render::shell_quoted_context(&ctx);
+    // Commands are pasted into a shell: each value is quoted for the context it lands in,
+    // or withheld when it does not look like what it should be.
     let mut steps = Vec::new();
-    for s in &rule.spec.remediation {
+    for (s, commands) in rule.spec.remediation.iter().zip(&rule.commands) {
         if let Some(w) = &s.when {
             if !crate::render::eval_bool(w, &ctx) {
                 continue;
             }
         }
+        let mut withheld = Vec::new();
+        let mut lines = Vec::new();
+        for c in commands {
+            let r = c.render(&ctx);
+            if r.text.trim().is_empty() {
+                continue;
+            }
+            for w in r.withheld {
+                if !withheld.contains(&w) {
+                    withheld.push(w);
+                }
+            }
+            lines.push(r.text);
+        }
         steps.push(Step {
             text: render(s.text.get(lang)),
-            commands: s
-                .commands
-                .iter()
-                .map(|c| crate::render::render_text(c, &cmd_ctx))
-                .filter(|c| !c.trim().is_empty())
-                .collect(),
+            commands: lines,
+            withheld,
         });
     }
     let remediation = steps

@@ -92,6 +92,10 @@ impl Evidence {
 pub struct Step {
     pub text: String,
     pub commands: Vec<String>,
+    /// Bundle values left out of the commands because they do not look like what they
+    /// should be: each command shows `<placeholder>` instead.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub withheld: Vec<crate::render::shell::Withheld>,
 }
 
 /// A small table a structural check shows (per-node IPAM counts, closest pods).
