@@ -385,7 +385,10 @@ fn missing_inputs(rule: &Rule, index: &Index) -> Option<String> {
         .filter(|i| !index.has(*i))
         .collect();
     if !missing.is_empty() {
-        let what: Vec<&str> = missing.iter().map(|i| i.describe()).collect();
+        let what: Vec<String> = missing
+            .iter()
+            .map(|i| i.describe_in(index.layout))
+            .collect();
         return Some(format!("no {} in the bundle", what.join(", ")));
     }
     // Without `requires`, a rule's text sources are what it needs: one of them must be there.
@@ -396,7 +399,10 @@ fn missing_inputs(rule: &Rule, index: &Index) -> Option<String> {
             .map(|m| m.spec.source.input())
             .collect();
         if !sources.iter().any(|i| index.has(*i)) {
-            let what: Vec<&str> = sources.iter().map(|i| i.describe()).collect();
+            let what: Vec<String> = sources
+                .iter()
+                .map(|i| i.describe_in(index.layout))
+                .collect();
             return Some(format!("none of {} in the bundle", what.join(", ")));
         }
     }

@@ -75,6 +75,44 @@ impl Input {
     }
 }
 
+impl Input {
+    /// What a person would look for in a bundle of `layout`: the layout's own file names,
+    /// and for inputs the layout never holds, that it does not.
+    pub fn describe_in(self, layout: Option<Layout>) -> String {
+        let layout = match layout {
+            None | Some(Layout::V1) => return self.describe().to_string(),
+            Some(l) => l,
+        };
+        let kind = match self {
+            Input::Pods => Some(ObjectKind::Pods),
+            Input::Events => Some(ObjectKind::Events),
+            Input::Services => Some(ObjectKind::Services),
+            Input::Endpoints => Some(ObjectKind::Endpoints),
+            Input::NetworkPolicies => Some(ObjectKind::NetworkPolicies),
+            Input::Jobs => Some(ObjectKind::Jobs),
+            _ => None,
+        };
+        let dump = matches!(
+            layout,
+            Layout::ClusterInfoDump | Layout::ClusterInfoDumpStream
+        );
+        let never = |what: &str| format!("{what} ({} does not collect them)", layout.name());
+        match (self, kind) {
+            (Input::Endpoints | Input::NetworkPolicies | Input::Jobs, Some(k)) if dump => {
+                never(k.plural())
+            }
+            (_, Some(k)) => layout.object_file("*", k),
+            (Input::Nodes, _) => layout.nodes_file().to_string(),
+            (Input::Logs, _) if dump => "*/*/logs.txt".into(),
+            (Input::Logs, _) => "cluster-resources/pods/logs/*/*/*.log".into(),
+            (Input::Nnc, _) => never("NodeNetworkConfigs"),
+            (Input::Ipam, _) => never("node IPAM counts"),
+            (Input::Attachments, _) => never("attachments"),
+            _ => self.describe().to_string(),
+        }
+    }
+}
+
 /// Everything the reading pass learnt about the bundle's objects.
 #[derive(Debug, Default)]
 pub struct Index {
@@ -145,7 +183,8 @@ impl Index {
     }
 
     /// How many objects of each kind were read (kinds of which no file was read are
-    /// absent), and `logs`: container logs holding log text.
+    /// absent), `logs`: container logs holding log text, `log_gaps`: logs whose body was
+    /// a fetch error, and `attachments`.
     pub fn counts(&self) -> BTreeMap<String, u64> {
         let mut out = BTreeMap::new();
         if let Some(n) = &self.nodes {
@@ -169,6 +208,14 @@ impl Index {
         }
         if !self.ipam.is_empty() {
             out.insert("ipam".into(), self.ipam.len() as u64);
+        }
+        let attachments = self
+            .text_files
+            .iter()
+            .filter(|f| f.source == crate::scan::TextSource::Attachment)
+            .count();
+        if attachments > 0 {
+            out.insert("attachments".into(), attachments as u64);
         }
         if self.logs_read > 0 {
             out.insert("logs".into(), self.logs_read.saturating_sub(self.log_gaps));
