@@ -899,3 +899,139 @@ fn terminal_escapes_in_bundle_text_are_shown_not_sent() {
     assert!(clean(&run.stderr), "{:?}", run.stderr);
     assert!(clean(&run.stdout), "{:?}", run.stdout);
 }
+
+fn nodes_list() -> Vec<u8> {
+    br#"{"kind":"NodeList","apiVersion":"v1","items":[{"metadata":{"name":"aks-1"},"status":{"conditions":[{"type":"Ready","status":"True"}]}}]}"#.to_vec()
+}
+
+#[test]
+fn troubleshoot_links_inside_are_quiet_links_out_are_refused() {
+    let dir = tmp();
+    let mut b = tar::Builder::new(Vec::new());
+    let version = b"apiVersion: troubleshoot.sh/v1beta2\nkind: SupportBundle\nspec:\n  versionNumber: 0.107.1\n";
+    tar_entry(
+        &mut b,
+        "sb/version.yaml",
+        tar::EntryType::Regular,
+        version,
+        None,
+    );
+    tar_entry(
+        &mut b,
+        "sb/cluster-resources/nodes.json",
+        tar::EntryType::Regular,
+        &nodes_list(),
+        None,
+    );
+    tar_entry(
+        &mut b,
+        "sb/cluster-resources/pods/logs/shop/web-1/app.log",
+        tar::EntryType::Regular,
+        b"started\n",
+        None,
+    );
+    tar_entry(
+        &mut b,
+        "sb/all-logs/shop/web-1/app.log",
+        tar::EntryType::Symlink,
+        b"",
+        Some("../../../cluster-resources/pods/logs/shop/web-1/app.log"),
+    );
+    tar_entry(
+        &mut b,
+        "sb/all-logs/shop/web-1/evil.log",
+        tar::EntryType::Symlink,
+        b"",
+        Some("../../../../../etc/passwd"),
+    );
+    tar_entry(
+        &mut b,
+        "sb/all-logs/shop/web-1/abs.log",
+        tar::EntryType::Symlink,
+        b"",
+        Some("/etc/passwd"),
+    );
+    tar_entry(
+        &mut b,
+        "sb/all-logs/gone.log",
+        tar::EntryType::Symlink,
+        b"",
+        Some("../cluster-resources/nope.log"),
+    );
+    tar_entry(
+        &mut b,
+        "sb/cluster-resources/pods/../../../../etc/x.json",
+        tar::EntryType::Regular,
+        b"[]",
+        None,
+    );
+    let path = dir.path().join("input");
+    std::fs::write(&path, b.into_inner().unwrap()).unwrap();
+    let run = analyze(&path, dir.path(), &[]);
+    let errors = errors_of(&run);
+    assert!(
+        !errors
+            .iter()
+            .any(|e| e.contains("all-logs/shop/web-1/app.log")),
+        "{errors:?}"
+    );
+    assert!(has(&errors, "evil.log", "outside the bundle"), "{errors:?}");
+    assert!(has(&errors, "abs.log", "absolute"), "{errors:?}");
+    assert!(has(&errors, "gone.log", "does not hold"), "{errors:?}");
+    assert!(has(&errors, "etc/x.json", "'..'"), "{errors:?}");
+    assert!(!run.stdout.contains("root:x:0:0"));
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(v["bundle"]["layout"], "troubleshoot.sh/v1beta2");
+    assert_eq!(v["bundle"]["counts"]["nodes"], 1);
+    assert_nothing_written(dir.path());
+}
+
+#[test]
+fn huge_troubleshoot_errors_files_are_bounded() {
+    let dir = tmp();
+    let mut b = tar::Builder::new(Vec::new());
+    tar_entry(
+        &mut b,
+        "sb/cluster-resources/nodes.json",
+        tar::EntryType::Regular,
+        &nodes_list(),
+        None,
+    );
+    // Over the object limit: an error on that file, the rest still reads.
+    let big: Vec<String> = (0..40_000)
+        .map(|i| format!("pods is forbidden: {i}"))
+        .collect();
+    let big = serde_json::to_vec(&big).unwrap();
+    tar_entry(
+        &mut b,
+        "sb/cluster-resources/pods-errors.json",
+        tar::EntryType::Regular,
+        &big,
+        None,
+    );
+    // Within it but with very many entries: the first are kept, the rest counted.
+    let many: Vec<String> = (0..5_000).map(|i| format!("e{i}")).collect();
+    let many = serde_json::to_vec(&many).unwrap();
+    tar_entry(
+        &mut b,
+        "sb/cluster-resources/events-errors.json",
+        tar::EntryType::Regular,
+        &many,
+        None,
+    );
+    let path = dir.path().join("ts.tar");
+    std::fs::write(&path, b.into_inner().unwrap()).unwrap();
+    let run = analyze(&path, dir.path(), &["--max-object-bytes", "100000"]);
+    let errors = errors_of(&run);
+    assert!(
+        has(&errors, "pods-errors.json", "--max-object-bytes"),
+        "{errors:?}"
+    );
+    assert!(
+        has(&errors, "events-errors.json", "5000 errors"),
+        "{errors:?}"
+    );
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(v["bundle"]["counts"]["nodes"], 1);
+    assert_eq!(v["collection_errors"].as_array().unwrap().len(), 200);
+}

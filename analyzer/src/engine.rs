@@ -64,11 +64,12 @@ impl<'a> Inputs<'a> {
         crate::time::normalize(raw, self.year)
     }
 
-    /// The bundle path of a namespaced object file.
+    /// The bundle path of a namespaced object file (`file` is its `aksbundle/v1` name,
+    /// `pods.json`), in the bundle's own layout.
     pub fn object_file(&self, ns: &str, file: &str) -> String {
-        match self.index.layout {
-            Some(Layout::ClusterInfoDump) => format!("{ns}/{file}"),
-            _ => format!("namespaces/{ns}/{file}"),
+        match crate::layout::ObjectKind::from_file(file) {
+            Some(kind) => self.index.object_file(ns, kind),
+            None => format!("namespaces/{ns}/{file}"),
         }
     }
 
@@ -326,12 +327,12 @@ pub fn evaluate(
     let cluster = manifest.and_then(|m| m.cluster.clone()).unwrap_or_default();
     let bundle = BundleFacts {
         path: display_path.to_string(),
-        format: manifest
-            .and_then(|m| m.format.clone())
-            .or_else(|| match index.layout {
-                Some(Layout::ClusterInfoDump) => Some("kubectl-cluster-info-dump".into()),
-                _ => None,
-            }),
+        format: manifest.and_then(|m| m.format.clone()).or_else(|| {
+            index
+                .layout
+                .filter(|l| *l != Layout::V1)
+                .map(|l| l.name().into())
+        }),
         collected_at: manifest.and_then(|m| m.collected_at.clone()),
         cluster: ClusterFacts {
             context: cluster.context,
@@ -345,6 +346,10 @@ pub fn evaluate(
                 c.version.as_deref().unwrap_or("?")
             )
         }),
+        layout: index.layout.map(|l| l.name().to_string()),
+        legacy_shapes: index.legacy_shapes,
+        counts: index.counts(),
+        own_analysis: index.own_analysis.clone(),
     };
     let mut errors: Vec<ReadIssue> = issues;
     if let Some(f) = &bundle.format {
@@ -380,7 +385,10 @@ fn missing_inputs(rule: &Rule, index: &Index) -> Option<String> {
         .filter(|i| !index.has(*i))
         .collect();
     if !missing.is_empty() {
-        let what: Vec<&str> = missing.iter().map(|i| i.describe()).collect();
+        let what: Vec<String> = missing
+            .iter()
+            .map(|i| i.describe_in(index.layout))
+            .collect();
         return Some(format!("no {} in the bundle", what.join(", ")));
     }
     // Without `requires`, a rule's text sources are what it needs: one of them must be there.
@@ -391,7 +399,10 @@ fn missing_inputs(rule: &Rule, index: &Index) -> Option<String> {
             .map(|m| m.spec.source.input())
             .collect();
         if !sources.iter().any(|i| index.has(*i)) {
-            let what: Vec<&str> = sources.iter().map(|i| i.describe()).collect();
+            let what: Vec<String> = sources
+                .iter()
+                .map(|i| i.describe_in(index.layout))
+                .collect();
             return Some(format!("none of {} in the bundle", what.join(", ")));
         }
     }

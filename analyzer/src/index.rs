@@ -6,7 +6,8 @@ use std::sync::OnceLock;
 
 use serde::Serialize;
 
-use crate::layout::Layout;
+use crate::finding::OwnResult;
+use crate::layout::{Layout, ObjectKind};
 use crate::model::*;
 use crate::scan::TextFile;
 
@@ -19,6 +20,20 @@ pub struct NamespaceObjects {
     pub endpoints: Option<Vec<Endpoints>>,
     pub network_policies: Option<Vec<NetworkPolicy>>,
     pub jobs: Option<Vec<Job>>,
+}
+
+impl NamespaceObjects {
+    /// How many objects of `kind` were read, `None` when its file was not.
+    pub fn len_of(&self, kind: ObjectKind) -> Option<usize> {
+        match kind {
+            ObjectKind::Pods => self.pods.as_ref().map(Vec::len),
+            ObjectKind::Events => self.events.as_ref().map(Vec::len),
+            ObjectKind::Services => self.services.as_ref().map(Vec::len),
+            ObjectKind::Endpoints => self.endpoints.as_ref().map(Vec::len),
+            ObjectKind::NetworkPolicies => self.network_policies.as_ref().map(Vec::len),
+            ObjectKind::Jobs => self.jobs.as_ref().map(Vec::len),
+        }
+    }
 }
 
 /// One kind of input a diagnosis can need.
@@ -61,10 +76,61 @@ impl Input {
     }
 }
 
+impl Input {
+    /// What a person would look for in a bundle of `layout`: the layout's own file names,
+    /// and for inputs the layout never holds, that it does not.
+    pub fn describe_in(self, layout: Option<Layout>) -> String {
+        let layout = match layout {
+            None | Some(Layout::V1) => return self.describe().to_string(),
+            Some(l) => l,
+        };
+        let kind = match self {
+            Input::Pods => Some(ObjectKind::Pods),
+            Input::Events => Some(ObjectKind::Events),
+            Input::Services => Some(ObjectKind::Services),
+            Input::Endpoints => Some(ObjectKind::Endpoints),
+            Input::NetworkPolicies => Some(ObjectKind::NetworkPolicies),
+            Input::Jobs => Some(ObjectKind::Jobs),
+            _ => None,
+        };
+        let dump = matches!(
+            layout,
+            Layout::ClusterInfoDump | Layout::ClusterInfoDumpStream
+        );
+        let never = |what: &str| format!("{what} ({} does not collect them)", layout.name());
+        match (self, kind) {
+            (Input::Endpoints | Input::NetworkPolicies | Input::Jobs, Some(k)) if dump => {
+                never(k.plural())
+            }
+            (_, Some(k)) => layout.object_file("*", k),
+            (Input::Nodes, _) => layout.nodes_file().to_string(),
+            (Input::Logs, _) if dump => "*/*/logs.txt".into(),
+            (Input::Logs, _) => "cluster-resources/pods/logs/*/*/*.log".into(),
+            (Input::Nnc, _) => never("NodeNetworkConfigs"),
+            (Input::Ipam, _) => never("node IPAM counts"),
+            (Input::Attachments, _) => never("attachments"),
+            _ => self.describe().to_string(),
+        }
+    }
+}
+
 /// Everything the reading pass learnt about the bundle's objects.
 #[derive(Debug, Default)]
 pub struct Index {
+    /// The layout recognised (the first member any layout knew).
     pub layout: Option<Layout>,
+    /// Objects were written as Go's internal types and normalised (kubectl 1.13 and older).
+    pub legacy_shapes: bool,
+    /// Where each namespaced object file was read from.
+    pub object_files: BTreeMap<(String, ObjectKind), String>,
+    /// Where the node list was read from.
+    pub nodes_file: Option<String>,
+    /// Container logs read (files, or sections of a dump), and how many of them held a
+    /// fetch error instead of the log.
+    pub logs_read: u64,
+    pub log_gaps: u64,
+    /// The collecting tool's own analysis (troubleshoot's `analysis.json`).
+    pub own_analysis: Vec<OwnResult>,
     pub manifest: Option<Manifest>,
     pub version: Option<VersionInfo>,
     pub nodes: Option<Vec<Node>>,
@@ -102,6 +168,78 @@ impl Index {
                 .iter()
                 .any(|f| f.source == crate::scan::TextSource::Attachment),
         }
+    }
+
+    /// The bundle path of a namespaced object file: where it was read from, else where the
+    /// layout keeps it.
+    pub fn object_file(&self, ns: &str, kind: ObjectKind) -> String {
+        match self.object_files.get(&(ns.to_string(), kind)) {
+            Some(f) => f.clone(),
+            None => self.layout.unwrap_or(Layout::V1).object_file(ns, kind),
+        }
+    }
+
+    /// The bundle path of the node list.
+    pub fn nodes_file(&self) -> String {
+        self.nodes_file
+            .clone()
+            .unwrap_or_else(|| self.layout.unwrap_or(Layout::V1).nodes_file().to_string())
+    }
+
+    /// How many objects of each kind were read (kinds of which no file was read are
+    /// absent), `logs`: container logs holding log text, `log_gaps`: logs whose body was
+    /// a fetch error, and `attachments`.
+    pub fn counts(&self) -> BTreeMap<String, u64> {
+        let mut out = BTreeMap::new();
+        if let Some(n) = &self.nodes {
+            out.insert("nodes".into(), n.len() as u64);
+        }
+        if let Some(n) = &self.nnc {
+            out.insert("nnc".into(), n.len() as u64);
+        }
+        for (kind, _) in ObjectKind::ALL {
+            let mut read = false;
+            let mut total = 0u64;
+            for ns in self.namespaces.values() {
+                if let Some(n) = ns.len_of(*kind) {
+                    read = true;
+                    total += n as u64;
+                }
+            }
+            if read {
+                out.insert(kind.plural().to_string(), total);
+            }
+        }
+        if !self.ipam.is_empty() {
+            out.insert("ipam".into(), self.ipam.len() as u64);
+        }
+        let attachments = self
+            .text_files
+            .iter()
+            .filter(|f| f.source == crate::scan::TextSource::Attachment)
+            .count();
+        if attachments > 0 {
+            out.insert("attachments".into(), attachments as u64);
+        }
+        if self.logs_read > 0 {
+            out.insert("logs".into(), self.logs_read.saturating_sub(self.log_gaps));
+        }
+        if self.log_gaps > 0 {
+            out.insert("log_gaps".into(), self.log_gaps);
+        }
+        out
+    }
+
+    /// True when the reader found nothing any diagnosis reads: no object, no log, no
+    /// collection record, no attachment.
+    pub fn is_empty(&self) -> bool {
+        self.manifest.is_none()
+            && self.version.is_none()
+            && self.nodes.is_none()
+            && self.nnc.is_none()
+            && self.namespaces.is_empty()
+            && self.ipam.is_empty()
+            && self.text_files.is_empty()
     }
 
     /// Every pod, by namespace order.
