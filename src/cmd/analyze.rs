@@ -179,8 +179,16 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     };
     let mut analysis = analyzer::analyze(&args.bundle, &catalogue, &opts)?;
     analysis.report.errors.extend(rule_issues);
-    let text = analyzer::render::render(&analysis.report, args.format.into());
-    write_output(args.output.as_deref(), text.as_bytes())?;
+    let format: Format = args.format.into();
+    if format == Format::Json {
+        // Streamed: a large report is never held twice in memory.
+        write_streamed(args.output.as_deref(), |w| {
+            analyzer::render::json::write(&analysis.report, w)
+        })?;
+    } else {
+        let text = analyzer::render::render(&analysis.report, format);
+        write_output(args.output.as_deref(), text.as_bytes())?;
+    }
     if let Some(damage) = analysis.damaged {
         eprintln!(
             "aksbundle: {}; the report covers what was read before it",
@@ -193,6 +201,32 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
         Some(worst) if worst >= fail_on => ExitCode::FindingsReached,
         _ => ExitCode::Clean,
     })
+}
+
+/// Like [`write_output`], with the output produced by `write` as it goes.
+pub fn write_streamed(
+    path: Option<&std::path::Path>,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
+    match path {
+        Some(path) => {
+            let mut out = outfile::Output::create(path)?;
+            let shown = out.path().to_path_buf();
+            {
+                let mut w = std::io::BufWriter::new(&mut out);
+                write(&mut w)
+                    .and_then(|()| w.flush())
+                    .map_err(|e| outfile::Error::new(&shown, e))?;
+            }
+            out.commit()?;
+        }
+        None => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            write(&mut out)?;
+            out.flush()?;
+        }
+    }
+    Ok(())
 }
 
 /// Writes a report or summary to `-o FILE` (by the rules of [`outfile::Target`]: atomic over
