@@ -756,17 +756,23 @@ impl<'p> Sink<'p> {
             );
             return true;
         }
-        if placed.role != Role::Unknown && self.index.layout.is_none() {
-            self.index.layout = Some(placed.layout);
-        }
         let rel = placed.rel.clone();
         let known = placed.role != Role::Unknown;
+        let placed_layout = placed.layout;
         let result = match self.fill(placed, data, container, depth) {
             Filled::Done(r) => r,
             Filled::Nested => return true,
         };
         match result {
-            Ok(()) => self.members_ok += 1,
+            Ok(()) => {
+                self.members_ok += 1;
+                // The layout is the first that a member was read in: a stray file that
+                // only looks like another layout's (a Helm chart's version.yaml) fails to
+                // read and does not name the bundle's layout.
+                if known && self.index.layout.is_none() {
+                    self.index.layout = Some(placed_layout);
+                }
+            }
             Err(message) => {
                 if known {
                     self.known_failed.0 += 1;
@@ -1074,7 +1080,14 @@ impl<'p> Sink<'p> {
                 .object_files
                 .insert((ns.clone(), kind), rel.to_string());
             // Already normalised above; the typed pass must not see them as internal.
-            let _ = self.store(rel, ns, kind, items, layout::objects::as_is, true);
+            let _ = self.store(
+                rel,
+                ns,
+                kind,
+                Source::Items(items),
+                layout::objects::as_is,
+                true,
+            );
         }
     }
 
@@ -1125,6 +1138,13 @@ impl<'p> Sink<'p> {
 
     /// An object file's JSON, read whole within `--max-object-bytes`.
     fn value(&mut self, data: &mut dyn Read) -> Result<serde_json::Value, String> {
+        let bytes = self.bytes(data)?;
+        // Deeply nested hostile JSON: serde_json's recursion limit (128) turns it into an error.
+        layout::objects::parse(&bytes)
+    }
+
+    /// An object file's bytes, read whole within `--max-object-bytes`.
+    fn bytes(&mut self, data: &mut dyn Read) -> Result<Vec<u8>, String> {
         let mut limited = MemberLimit {
             inner: data,
             left: self.limits.max_object_bytes,
@@ -1141,19 +1161,20 @@ impl<'p> Sink<'p> {
                 Some(l) => l,
                 None => format!("read failed: {e}"),
             })?;
-        // Deeply nested hostile JSON: serde_json's recursion limit (128) turns it into an error.
-        layout::objects::parse(&bytes)
+        Ok(bytes)
     }
 
-    /// Items of a list file, typed; skipped items are reported on the file.
+    /// Items of a list file, typed as they are read; skipped items are reported on the file.
     fn list<T: DeserializeOwned>(
         &mut self,
         rel: &str,
         data: &mut dyn Read,
         normalize: fn(&mut serde_json::Value) -> bool,
     ) -> Result<Vec<T>, String> {
-        let items = layout::objects::items(self.value(data)?)?;
-        Ok(self.typed(rel, items, normalize))
+        let bytes = self.bytes(data)?;
+        // Deeply nested hostile JSON: serde_json's recursion limit (128) turns it into an error.
+        let t = layout::objects::read_typed::<T>(&bytes, normalize)?;
+        Ok(self.report_typed(rel, t))
     }
 
     fn typed<T: DeserializeOwned>(
@@ -1163,6 +1184,11 @@ impl<'p> Sink<'p> {
         normalize: fn(&mut serde_json::Value) -> bool,
     ) -> Vec<T> {
         let t = layout::objects::typed::<T>(items, normalize);
+        self.report_typed(rel, t)
+    }
+
+    /// Keeps what was typed and reports what was skipped.
+    fn report_typed<T>(&mut self, rel: &str, t: layout::objects::Typed<T>) -> Vec<T> {
         self.index.legacy_shapes |= t.normalized;
         let more = t.skipped.len().saturating_sub(ITEM_ISSUES_PER_FILE);
         for m in t.skipped.into_iter().take(ITEM_ISSUES_PER_FILE) {
@@ -1182,18 +1208,18 @@ impl<'p> Sink<'p> {
         data: &mut dyn Read,
         normalize: fn(&mut serde_json::Value) -> bool,
     ) -> Result<(), String> {
-        let items = layout::objects::items(self.value(data)?)?;
-        self.store(rel, ns, kind, items, normalize, false)
+        let bytes = self.bytes(data)?;
+        self.store(rel, ns, kind, Source::Bytes(&bytes), normalize, false)
     }
 
-    /// Types `items` as `kind` and stores them under `ns` (appending when `append`, as a
-    /// stream may hold several lists of one namespace).
+    /// Types the items of `src` as `kind` and stores them under `ns` (appending when
+    /// `append`, as a stream may hold several lists of one namespace).
     fn store(
         &mut self,
         rel: &str,
         ns: String,
         kind: ObjectKind,
-        items: Vec<serde_json::Value>,
+        src: Source,
         normalize: fn(&mut serde_json::Value) -> bool,
         append: bool,
     ) -> Result<(), String> {
@@ -1203,31 +1229,23 @@ impl<'p> Sink<'p> {
                 _ => *slot = Some(v),
             }
         }
+        macro_rules! fill {
+            ($field:ident) => {{
+                let t = match src {
+                    Source::Bytes(b) => layout::objects::read_typed(b, normalize)?,
+                    Source::Items(items) => layout::objects::typed(items, normalize),
+                };
+                let v = self.report_typed(rel, t);
+                put(&mut slot(&mut self.index, ns).$field, v, append)
+            }};
+        }
         match kind {
-            ObjectKind::Pods => {
-                let v = self.typed(rel, items, normalize);
-                put(&mut slot(&mut self.index, ns).pods, v, append)
-            }
-            ObjectKind::Events => {
-                let v = self.typed(rel, items, normalize);
-                put(&mut slot(&mut self.index, ns).events, v, append)
-            }
-            ObjectKind::Services => {
-                let v = self.typed(rel, items, normalize);
-                put(&mut slot(&mut self.index, ns).services, v, append)
-            }
-            ObjectKind::Endpoints => {
-                let v = self.typed(rel, items, normalize);
-                put(&mut slot(&mut self.index, ns).endpoints, v, append)
-            }
-            ObjectKind::NetworkPolicies => {
-                let v = self.typed(rel, items, normalize);
-                put(&mut slot(&mut self.index, ns).network_policies, v, append)
-            }
-            ObjectKind::Jobs => {
-                let v = self.typed(rel, items, normalize);
-                put(&mut slot(&mut self.index, ns).jobs, v, append)
-            }
+            ObjectKind::Pods => fill!(pods),
+            ObjectKind::Events => fill!(events),
+            ObjectKind::Services => fill!(services),
+            ObjectKind::Endpoints => fill!(endpoints),
+            ObjectKind::NetworkPolicies => fill!(network_policies),
+            ObjectKind::Jobs => fill!(jobs),
         }
         Ok(())
     }
@@ -1316,6 +1334,13 @@ impl<'p> Sink<'p> {
             members: self.members,
         }
     }
+}
+
+/// Where a list's items come from: an object file's bytes (typed as they are read), or
+/// items already parsed (a document of a dump stream).
+enum Source<'a> {
+    Bytes(&'a [u8]),
+    Items(Vec<serde_json::Value>),
 }
 
 /// What reading one placed member came to.

@@ -136,6 +136,130 @@ pub fn typed<T: DeserializeOwned>(
     out
 }
 
+/// Reads an object file's items one at a time, each normalised and typed as soon as it is
+/// read, so only one item is ever held as a JSON value (a large `pods.json` costs its typed
+/// objects, not a tree of every field). The shapes and errors are those of [`items`] and
+/// [`typed`].
+pub fn read_typed<T: DeserializeOwned>(
+    bytes: &[u8],
+    normalize: fn(&mut Value) -> bool,
+) -> Result<Typed<T>, String> {
+    let text = decode(bytes)?;
+    let mut out = Typed {
+        items: Vec::new(),
+        skipped: Vec::new(),
+        normalized: false,
+    };
+    let mut de = serde_json::Deserializer::from_slice(&text);
+    serde::de::DeserializeSeed::deserialize(
+        FileSeed {
+            out: &mut out,
+            normalize,
+        },
+        &mut de,
+    )
+    .map_err(|e| describe_json_error(&e))?;
+    de.end().map_err(|e| describe_json_error(&e))?;
+    Ok(out)
+}
+
+impl<T: DeserializeOwned> Typed<T> {
+    fn push(&mut self, i: usize, mut item: Value, normalize: fn(&mut Value) -> bool) {
+        let one = typed::<T>(vec![std::mem::take(&mut item)], normalize);
+        self.normalized |= one.normalized;
+        self.items.extend(one.items);
+        self.skipped.extend(
+            one.skipped
+                .into_iter()
+                .map(|m| m.replacen("item 0:", &format!("item {i}:"), 1)),
+        );
+    }
+}
+
+struct FileSeed<'a, T> {
+    out: &'a mut Typed<T>,
+    normalize: fn(&mut Value) -> bool,
+}
+
+impl<'de, T: DeserializeOwned> serde::de::DeserializeSeed<'de> for FileSeed<'_, T> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de, T: DeserializeOwned> serde::de::Visitor<'de> for FileSeed<'_, T> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a List or a Kubernetes object")
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
+        ItemsSeed {
+            out: self.out,
+            normalize: self.normalize,
+        }
+        .visit_seq(seq)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut rest = serde_json::Map::new();
+        let mut listed = false;
+        while let Some(key) = map.next_key::<String>()? {
+            if !listed && (key == "items" || key == "Items") {
+                listed = true;
+                map.next_value_seed(ItemsSeed {
+                    out: &mut *self.out,
+                    normalize: self.normalize,
+                })?;
+            } else {
+                rest.insert(key, map.next_value()?);
+            }
+        }
+        if listed {
+            return Ok(());
+        }
+        if is_object_like(&rest) {
+            self.out.push(0, Value::Object(rest), self.normalize);
+            return Ok(());
+        }
+        Err(serde::de::Error::custom(
+            "neither a List (items) nor a Kubernetes object (metadata)",
+        ))
+    }
+}
+
+struct ItemsSeed<'a, T> {
+    out: &'a mut Typed<T>,
+    normalize: fn(&mut Value) -> bool,
+}
+
+impl<'de, T: DeserializeOwned> serde::de::DeserializeSeed<'de> for ItemsSeed<'_, T> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de, T: DeserializeOwned> serde::de::Visitor<'de> for ItemsSeed<'_, T> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an array of items (or null)")
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut i = 0;
+        while let Some(item) = seq.next_element::<Value>()? {
+            self.out.push(i, item, self.normalize);
+            i += 1;
+        }
+        Ok(())
+    }
+}
+
 /// No rewrite: the shape every current layout writes.
 pub fn as_is(_: &mut Value) -> bool {
     false
@@ -160,8 +284,21 @@ mod tests {
     use super::*;
     use crate::model::Pod;
 
+    /// Both readers: the streaming one the sink uses, and the one over a parsed value the
+    /// dump stream uses; they must agree.
     fn pods(text: &str) -> Result<Typed<Pod>, String> {
-        Ok(typed(items(parse(text.as_bytes())?)?, as_is))
+        let streamed = read_typed::<Pod>(text.as_bytes(), as_is);
+        let whole = parse(text.as_bytes())
+            .and_then(items)
+            .map(|i| typed::<Pod>(i, as_is));
+        match (&streamed, &whole) {
+            (Ok(a), Ok(b)) => {
+                assert_eq!(a.skipped, b.skipped);
+                assert_eq!(a.items.len(), b.items.len());
+            }
+            (a, b) => assert_eq!(a.is_err(), b.is_err(), "{text}"),
+        }
+        streamed
     }
 
     #[test]
