@@ -50,8 +50,8 @@ pub fn is_secret_env_name(name: &str) -> bool {
     strength(name) != Strength::None
 }
 
-/// Number of token-format rules shipped in `secret-patterns/tokens.yaml` and structural
-/// rules, for the docs and tests.
+/// The id of every text rule: the structural ones written in `text.rs`, then the token
+/// formats of `secret-patterns/tokens.yaml`, in the order they run.
 pub fn rule_ids() -> Vec<&'static str> {
     text::engine().rules.iter().map(|r| r.id.as_str()).collect()
 }

@@ -352,6 +352,8 @@ impl LineRedactor {
                 count += n;
             }
         }
+        // Rule 0 is `pem-private-key-inline`: its keyword (`-----BEGIN`) gates the
+        // multi-line PEM handling too.
         if self.active.first().copied().unwrap_or(false) {
             if let Some((changed, n)) = self.pem_open(&text) {
                 text = Cow::Owned(changed);
