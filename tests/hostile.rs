@@ -1062,4 +1062,89 @@ fn huge_troubleshoot_errors_files_are_bounded() {
     let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(v["bundle"]["counts"]["nodes"], 1);
     assert_eq!(v["collection_errors"].as_array().unwrap().len(), 200);
+/// Copies a rule case's bundle into `to`, replacing `from` with `with` in every file.
+fn hostile_copy(case: &str, to: &Path, from: &str, with: &str) {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(case)
+        .join("bundle");
+    for entry in walk(&src) {
+        let rel = entry.strip_prefix(&src).unwrap();
+        let dest = to.join(rel);
+        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+        let text = std::fs::read_to_string(&entry).unwrap();
+        std::fs::write(dest, text.replace(from, with)).unwrap();
+    }
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// Every suggested command of a JSON report, and every withheld value.
+fn commands_of(run: &Run) -> (Vec<String>, Vec<String>) {
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let mut cmds = Vec::new();
+    let mut withheld = Vec::new();
+    for f in v["findings"].as_array().unwrap() {
+        for s in f["steps"].as_array().unwrap() {
+            for c in s["commands"].as_array().unwrap() {
+                cmds.push(c.as_str().unwrap().to_string());
+            }
+            for w in s["withheld"].as_array().into_iter().flatten() {
+                withheld.push(w["value"].as_str().unwrap().to_string());
+            }
+        }
+    }
+    (cmds, withheld)
+}
+
+/// Issue 17 item 1: a container named `$(cd;touch pwned)` (it landed in a jsonpath inside
+/// '...') and an image `$(cd;touch pwned).azurecr.io/...` must never enter a suggested
+/// command, yet stay visible beside it.
+#[test]
+fn container_and_image_named_like_command_substitutions_never_enter_commands() {
+    let dir = tmp();
+    let crash = dir.path().join("crash");
+    hostile_copy(
+        "rules/workloads/pod-crashloop/cases/fires-error-exit-1-with-previous-log",
+        &crash,
+        "\"name\": \"api\"",
+        "\"name\": \"$(cd;touch pwned)\"",
+    );
+    let pull = dir.path().join("pull");
+    hostile_copy(
+        "rules/acr/image-platform-mismatch/cases/fires-amd64-image-on-arm64-node",
+        &pull,
+        "contosoacr.azurecr.io",
+        "$(cd;touch pwned).azurecr.io",
+    );
+    for (bundle, rule) in [
+        (&crash, "pod-crashloop"),
+        (&pull, "image-platform-mismatch"),
+    ] {
+        let run = analyze(bundle, dir.path(), &[]);
+        assert!(
+            run.stdout.contains(rule),
+            "{rule} did not fire: {}",
+            run.stdout
+        );
+        let (cmds, withheld) = commands_of(&run);
+        assert!(!cmds.is_empty());
+        for c in &cmds {
+            assert!(!c.contains("pwned") && !c.contains("$(cd"), "{rule}: {c}");
+        }
+        assert!(
+            withheld.iter().any(|w| w.contains("touch pwned")),
+            "{rule}: {withheld:?}"
+        );
+    }
 }
