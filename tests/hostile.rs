@@ -1062,6 +1062,8 @@ fn huge_troubleshoot_errors_files_are_bounded() {
     let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(v["bundle"]["counts"]["nodes"], 1);
     assert_eq!(v["collection_errors"].as_array().unwrap().len(), 200);
+}
+
 /// Copies a rule case's bundle into `to`, replacing `from` with `with` in every file.
 fn hostile_copy(case: &str, to: &Path, from: &str, with: &str) {
     let src = Path::new(env!("CARGO_MANIFEST_DIR"))
