@@ -640,7 +640,7 @@ struct Sink<'p> {
     issues: Vec<ReadIssue>,
     damaged: Option<String>,
     seen: HashSet<String>,
-    /// Every file member's safe path, as written in the archive (links resolve to these).
+    /// Every file member's safe path, as written in its archive (links resolve to these).
     files: HashSet<String>,
     /// Links that stayed inside the bundle: (link, target), checked against `files` at the end.
     links: Vec<(String, String)>,
@@ -745,9 +745,8 @@ impl<'p> Sink<'p> {
             }
             MemberType::File => {}
         }
-        if depth == 0 {
-            self.files.insert(parts.join("/"));
-        }
+        // Nested archives too: their links resolve against their own root.
+        self.files.insert(parts.join("/"));
         let placed = layout::place(&parts);
         if !self.seen.insert(placed.rel.clone()) && placed.role != Role::Unknown {
             self.issue(

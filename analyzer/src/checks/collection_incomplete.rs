@@ -107,6 +107,25 @@ fn missing_of(step: &str) -> (Option<Input>, String) {
     }
 }
 
+/// The file a step would have written, in the bundle's own layout when it is another
+/// tool's (troubleshoot's `cluster-resources/pods/<ns>.json` rather than ours).
+fn in_layout(index: &crate::index::Index, step: &str) -> Option<String> {
+    use crate::layout::{Layout, ObjectKind};
+    if matches!(index.layout, None | Some(Layout::V1)) {
+        return None;
+    }
+    let (head, rest) = step.split_once('/').unwrap_or((step, ""));
+    if head == "nodes" {
+        return Some(index.nodes_file());
+    }
+    let kind = ObjectKind::ALL
+        .iter()
+        .map(|(k, _)| *k)
+        .find(|k| k.plural() == head)?;
+    let ns = if rest.is_empty() { "*" } else { rest };
+    Some(index.object_file(ns, kind))
+}
+
 /// IDs of the catalogue's rules that read `input` (by `requires`, a matcher source, or a
 /// pod filter that needs pod labels), except `own`. For a step of one namespace (or one
 /// pod's log), matchers whose pod filter excludes it do not count.
@@ -185,6 +204,7 @@ pub fn check(inputs: &Inputs, rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
             }
         }
         let (input, missing) = missing_of(&step);
+        let missing = in_layout(inputs.index, &step).unwrap_or(missing);
         let ids = input
             .map(|i| prevented(inputs, i, &step, rule))
             .unwrap_or_default();
@@ -283,6 +303,29 @@ mod tests {
             )
         );
         assert_eq!(missing_of("nnc").0, Some(Input::Nnc));
+    }
+
+    #[test]
+    fn steps_of_another_layout_name_its_files() {
+        let mut index = crate::index::Index {
+            layout: Some(crate::layout::Layout::Troubleshoot),
+            ..Default::default()
+        };
+        assert_eq!(
+            in_layout(&index, "pods/shop").as_deref(),
+            Some("cluster-resources/pods/shop.json")
+        );
+        assert_eq!(
+            in_layout(&index, "networkpolicies").as_deref(),
+            Some("cluster-resources/network-policy/*.json")
+        );
+        assert_eq!(
+            in_layout(&index, "nodes").as_deref(),
+            Some("cluster-resources/nodes.json")
+        );
+        assert_eq!(in_layout(&index, "deployments"), None);
+        index.layout = Some(crate::layout::Layout::V1);
+        assert_eq!(in_layout(&index, "pods/shop"), None);
     }
 
     #[test]
