@@ -533,3 +533,19 @@ fn without_a_command_serve_runs_until_sigterm_and_removes_its_files() {
         kubeconfig.display()
     );
 }
+
+#[test]
+fn troubleshoot_and_kubectl_1_13_dump_layouts_are_served() {
+    for layout in ["troubleshoot", "cluster-info-dump-1.13"] {
+        let s = Served::start(&testdata(&format!("layouts/{layout}")));
+        let pods = s.ok(&["get", "pods", "-n", "shop"]);
+        let r = row(&pods, "cart-6b8f7d9c5-zt4xq");
+        assert_eq!(r[2], "CrashLoopBackOff", "{layout}: {pods}");
+        // No manifest: ages from the newest time in the objects, not today.
+        assert_eq!(r[4], "46m", "{layout}: {pods}");
+        let logs = s.ok(&["logs", "-n", "shop", "cart-6b8f7d9c5-zt4xq"]);
+        assert!(logs.contains("starting cart service"), "{layout}: {logs}");
+        let nodes = s.ok(&["get", "nodes"]);
+        assert_eq!(nodes.lines().count(), 4, "{layout}: {nodes}");
+    }
+}

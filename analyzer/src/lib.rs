@@ -4,6 +4,7 @@
 //! reports ([`render`]). Data flows one way: reader → index → rules → report.
 
 pub mod batch;
+pub mod bounds;
 pub mod cases;
 pub mod checks;
 pub mod engine;
@@ -19,6 +20,7 @@ pub mod reader;
 pub mod render;
 pub mod rules;
 pub mod scan;
+pub mod terminal;
 pub mod time;
 
 pub use engine::{analyze, Analysis, AnalyzeOptions};

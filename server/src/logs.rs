@@ -79,7 +79,7 @@ impl Lines {
             if let Some((container, inside)) = &mut self.section {
                 match dump_marker(&self.buf) {
                     Some(Some(c)) => {
-                        *inside = c == *container;
+                        *inside = c.container == *container;
                         continue;
                     }
                     Some(None) => {
@@ -150,7 +150,7 @@ impl LogStream {
                     if (&mut f).take(MAX_LINE).read_until(b'\n', &mut line)? == 0 {
                         return Ok(false);
                     }
-                    if dump_marker(&line) == Some(Some(container.to_string())) {
+                    if matches!(dump_marker(&line), Some(Some(s)) if s.container == container) {
                         return Ok(true);
                     }
                 }

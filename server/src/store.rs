@@ -7,7 +7,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use analyzer::layout::{ObjectKind, Role};
+use analyzer::layout::{ObjectKind, Role, VersionShape};
 use analyzer::reader::{self, Observer};
 use analyzer::scan::{ScanPlan, TextFile, TextSource};
 use analyzer::{Limits, ReadIssue};
@@ -274,8 +274,12 @@ impl Observer for Collector {
                     .and_then(|s| s.parse::<jiff::Timestamp>().ok());
                 return;
             }
-            Role::Version => {
-                self.version = Some(doc);
+            Role::Version(shape) => {
+                // troubleshoot's cluster_version.json holds the API server's answer in `info`.
+                self.version = Some(match shape {
+                    VersionShape::Troubleshoot if doc["info"].is_object() => doc["info"].clone(),
+                    _ => doc,
+                });
                 return;
             }
             _ => {}
@@ -289,9 +293,12 @@ impl Observer for Collector {
         };
         // The file was collected: its kind is served even when it holds no item.
         self.slot(default.clone());
+        // kubectl 1.13's dumps print lists in Go's internal shape (`Items`); their items
+        // are normalised one by one below.
         let items = match doc {
-            Value::Object(mut map) if map.get("items").is_some_and(Value::is_array) => {
-                match map.remove("items") {
+            // troubleshoot writes `"items": null` for an empty namespace.
+            Value::Object(mut map) if map.contains_key("items") || map.contains_key("Items") => {
+                match map.remove("items").or_else(|| map.remove("Items")) {
                     Some(Value::Array(items)) => items,
                     _ => Vec::new(),
                 }
@@ -299,7 +306,9 @@ impl Observer for Collector {
             single @ Value::Object(_) => vec![single],
             _ => Vec::new(),
         };
-        for item in items {
+        for mut item in items {
+            // Older cluster-info dumps hold internal shapes; served as kubectl expects them.
+            analyzer::layout::dump::normalize_internal(&mut item);
             self.add_item(&default, file_ns.as_deref(), item);
         }
     }

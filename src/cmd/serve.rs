@@ -13,8 +13,8 @@ use crate::exit::ExitCode;
 /// Flags of `aksbundle serve`.
 #[derive(clap::Args, Debug)]
 pub struct ServeArgs {
-    /// The bundle: a .tar.gz, .tar or .zip file, or a folder (aksbundle/v1 or a
-    /// `kubectl cluster-info dump` tree).
+    /// The bundle: a .tar.gz, .tar or .zip file, or a folder (aksbundle/v1, a
+    /// `kubectl cluster-info dump` tree or a troubleshoot support bundle).
     pub bundle: PathBuf,
     /// Port on 127.0.0.1 (never another interface); 0 picks a free one.
     #[arg(long, value_name = "N", default_value_t = 0)]

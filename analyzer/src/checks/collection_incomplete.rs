@@ -47,6 +47,13 @@ static KUBELET: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 static NOT_FOUND: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)\(NotFound\)|\bnot found\b"));
+/// A log fetch the API server answered with a generic error: behind a log request it
+/// means the API server could not reach the kubelet (the tunnel to the nodes).
+static LOG_FETCH_UNKNOWN: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?i)an error on the server \("unknown"\) has prevented the request from succeeding|proxy error from [^\s]+ while dialing [^\s]+:10250|No agent available"#,
+    )
+});
 
 /// Why a step failed, as the fact value templates test.
 fn reason_of(text: &str) -> &'static str {
@@ -93,10 +100,30 @@ fn missing_of(step: &str) -> (Option<Input>, String) {
             ns_file("networkpolicies.json"),
         ),
         "jobs" => (Some(Input::Jobs), ns_file("jobs.json")),
+        "logs" if rest.is_empty() => (Some(Input::Logs), "the logs of most containers".into()),
         "logs" => (Some(Input::Logs), format!("{step}.log")),
         "ipam" => (Some(Input::Ipam), format!("nodes/{rest}/ipam.json")),
         _ => (None, step.to_string()),
     }
+}
+
+/// The file a step would have written, in the bundle's own layout when it is another
+/// tool's (troubleshoot's `cluster-resources/pods/<ns>.json` rather than ours).
+fn in_layout(index: &crate::index::Index, step: &str) -> Option<String> {
+    use crate::layout::{Layout, ObjectKind};
+    if matches!(index.layout, None | Some(Layout::V1)) {
+        return None;
+    }
+    let (head, rest) = step.split_once('/').unwrap_or((step, ""));
+    if head == "nodes" {
+        return Some(index.nodes_file());
+    }
+    let kind = ObjectKind::ALL
+        .iter()
+        .map(|(k, _)| *k)
+        .find(|k| k.plural() == head)?;
+    let ns = if rest.is_empty() { "*" } else { rest };
+    Some(index.object_file(ns, kind))
 }
 
 /// IDs of the catalogue's rules that read `input` (by `requires`, a matcher source, or a
@@ -165,7 +192,11 @@ pub fn check(inputs: &Inputs, rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
         if classify(&text, Origin::Collector { step: &step }, server.as_deref()).is_some() {
             continue;
         }
-        let reason = reason_of(&text);
+        let reason = if step.starts_with("logs") && LOG_FETCH_UNKNOWN.is_match(&text) {
+            "kubelet_unreachable"
+        } else {
+            reason_of(&text)
+        };
         h.facts.insert("reason".into(), reason.into());
         for re in [&*FORBIDDEN, &*MISSING_TYPE] {
             if let Some(c) = re.captures(&text) {
@@ -173,6 +204,7 @@ pub fn check(inputs: &Inputs, rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
             }
         }
         let (input, missing) = missing_of(&step);
+        let missing = in_layout(inputs.index, &step).unwrap_or(missing);
         let ids = input
             .map(|i| prevented(inputs, i, &step, rule))
             .unwrap_or_default();
@@ -271,6 +303,29 @@ mod tests {
             )
         );
         assert_eq!(missing_of("nnc").0, Some(Input::Nnc));
+    }
+
+    #[test]
+    fn steps_of_another_layout_name_its_files() {
+        let mut index = crate::index::Index {
+            layout: Some(crate::layout::Layout::Troubleshoot),
+            ..Default::default()
+        };
+        assert_eq!(
+            in_layout(&index, "pods/shop").as_deref(),
+            Some("cluster-resources/pods/shop.json")
+        );
+        assert_eq!(
+            in_layout(&index, "networkpolicies").as_deref(),
+            Some("cluster-resources/network-policy/*.json")
+        );
+        assert_eq!(
+            in_layout(&index, "nodes").as_deref(),
+            Some("cluster-resources/nodes.json")
+        );
+        assert_eq!(in_layout(&index, "deployments"), None);
+        index.layout = Some(crate::layout::Layout::V1);
+        assert_eq!(in_layout(&index, "pods/shop"), None);
     }
 
     #[test]

@@ -8,6 +8,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use crate::checks::{self, CheckFn};
+use crate::render::shell::Command;
 use spec::{MatcherSpec, RuleSpec, Source};
 
 /// A rule file compiled into the binary.
@@ -43,6 +44,8 @@ pub struct Rule {
     pub matchers: Vec<CompiledMatcher>,
     pub check: Option<CheckFn>,
     pub context_name: Option<regex::Regex>,
+    /// Each remediation step's commands, compiled with their placeholders' shell contexts.
+    pub commands: Vec<Vec<Command>>,
 }
 
 impl std::fmt::Debug for Rule {
@@ -124,6 +127,14 @@ impl Catalogue {
         files.sort();
         for f in files {
             let path = f.display().to_string();
+            let len = std::fs::metadata(&f).map(|m| m.len()).unwrap_or(0);
+            if len > MAX_RULE_FILE_BYTES as u64 {
+                errors.push(RuleError {
+                    path,
+                    message: too_big(len as usize),
+                });
+                continue;
+            }
             let yaml = match std::fs::read_to_string(&f) {
                 Ok(y) => y,
                 Err(e) => {
@@ -255,12 +266,78 @@ fn find_rule_files(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) {
     }
 }
 
+/// Bytes a rule file may have; larger files are refused unread.
+pub const MAX_RULE_FILE_BYTES: usize = 256 * 1024;
+/// Nesting a rule file may have (block indentation levels, sequence entries and flow
+/// brackets together); the catalogue's deepest is 6.
+pub const MAX_RULE_NESTING: usize = 32;
+
+fn too_big(len: usize) -> String {
+    format!("rule file is {len} bytes, over the limit of {MAX_RULE_FILE_BYTES}")
+}
+
+/// An upper bound of a YAML text's nesting, found without parsing it: indentation levels,
+/// `- ` entries opened on one line, and `[`/`{` outside quoted scalars.
+fn yaml_nesting(yaml: &str) -> usize {
+    let mut indents: Vec<usize> = Vec::new();
+    let mut flow = 0usize;
+    let mut max = 0usize;
+    for line in yaml.lines() {
+        let body = line.trim_start_matches(' ');
+        if body.is_empty() || body.starts_with('#') {
+            continue;
+        }
+        let indent = line.len() - body.len();
+        if flow == 0 {
+            while indents.last().is_some_and(|i| *i >= indent) {
+                indents.pop();
+            }
+            indents.push(indent);
+        }
+        let mut rest = body;
+        let mut dashes = 0;
+        while let Some(r) = rest.strip_prefix("- ") {
+            dashes += 1;
+            rest = r.trim_start_matches(' ');
+        }
+        let mut quote: Option<char> = None;
+        let mut prev = ' ';
+        let mut escaped = false;
+        for c in rest.chars() {
+            match quote {
+                Some('"') if escaped => escaped = false,
+                Some('"') if c == '\\' => escaped = true,
+                Some(q) if c == q => quote = None,
+                Some(_) => {}
+                None if (c == '"' || c == '\'') && " [{,:".contains(prev) => quote = Some(c),
+                None if c == '#' && prev == ' ' => break,
+                None if c == '[' || c == '{' => flow += 1,
+                None if c == ']' || c == '}' => flow = flow.saturating_sub(1),
+                None => {}
+            }
+            max = max.max(indents.len() + dashes + flow);
+            prev = c;
+        }
+        max = max.max(indents.len() + dashes + flow);
+    }
+    max
+}
+
 /// Compiles one rule file; every problem in it is returned.
 pub fn compile(yaml: &str, origin: &str, area: &str, readme: &str) -> Result<Rule, Vec<RuleError>> {
     let err = |message: String| RuleError {
         path: origin.to_string(),
         message,
     };
+    if yaml.len() > MAX_RULE_FILE_BYTES {
+        return Err(vec![err(too_big(yaml.len()))]);
+    }
+    let depth = yaml_nesting(yaml);
+    if depth > MAX_RULE_NESTING {
+        return Err(vec![err(format!(
+            "rule file nests {depth} levels deep, over the limit of {MAX_RULE_NESTING}"
+        ))]);
+    }
     let spec: RuleSpec =
         serde_yaml::from_str(yaml).map_err(|e| vec![err(format!("invalid rule file: {e}"))])?;
     let mut errors = Vec::new();
@@ -361,10 +438,16 @@ pub fn compile(yaml: &str, origin: &str, area: &str, readme: &str) -> Result<Rul
             templates.push(("summary", format!("{lang}: {t}")));
         }
     }
+    let mut commands = Vec::new();
     for step in &spec.remediation {
+        let mut compiled = Vec::new();
         for c in &step.commands {
-            templates.push(("command", c.clone()));
+            match Command::compile(c, &spec.kinds) {
+                Ok(cmd) => compiled.push(cmd),
+                Err(e) => errors.push(err(format!("bad command {c:?}: {e}"))),
+            }
         }
+        commands.push(compiled);
         for t in [
             Some(&step.text.en),
             step.text.ja.as_ref(),
@@ -411,6 +494,7 @@ pub fn compile(yaml: &str, origin: &str, area: &str, readme: &str) -> Result<Rul
         matchers,
         check,
         context_name,
+        commands,
     })
 }
 
@@ -448,6 +532,88 @@ remediation:
                     .any(|e| e.message.contains("bad `when` expression")),
                 "{errs:?}"
             );
+        }
+    }
+
+    /// Issue 17 item 6: a hostile rule folder (deep nesting, a billion laughs, a huge file,
+    /// a runaway template) fails fast, every file with its path, all at once.
+    #[test]
+    fn hostile_rule_files_fail_fast_with_their_paths() {
+        let tmp = tempfile::tempdir().unwrap();
+        let base = RULE.replace("WHEN", "\"ok\"");
+        let deep_flow = format!(
+            "{base}references: {}{}\n",
+            "[".repeat(5000),
+            "]".repeat(5000)
+        );
+        let mut deep_block = base.clone() + "explanation2:\n";
+        for i in 0..200 {
+            deep_block.push_str(&format!("{}k{i}:\n", " ".repeat(i + 1)));
+        }
+        let laughs = {
+            let mut y = String::from("a0: &a0 [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+            for i in 1..10 {
+                let prev = format!("*a{}", i - 1);
+                y.push_str(&format!("a{i}: &a{i} [{}]\n", vec![prev; 9].join(",")));
+            }
+            format!("{base}summary2: *a9\n{y}")
+        };
+        let huge = format!("{base}# {}\n", "x".repeat(MAX_RULE_FILE_BYTES));
+        let runaway = base.replace(
+            "text: {en: \"step\"}",
+            "text: {en: \"{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}\"}",
+        );
+        let cases = [
+            ("deep-flow", deep_flow, "nests"),
+            ("deep-block", deep_block, "nests"),
+            ("laughs", laughs, "invalid rule file"),
+            ("huge", huge, "over the limit"),
+        ];
+        for (name, yaml, _) in &cases {
+            let dir = tmp.path().join(name);
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(dir.join("rule.yaml"), yaml).unwrap();
+        }
+        let start = std::time::Instant::now();
+        let mut cat = Catalogue::default();
+        let errors = cat.add_dir(tmp.path());
+        for (name, _, expect) in &cases {
+            let path = tmp
+                .path()
+                .join(name)
+                .join("rule.yaml")
+                .display()
+                .to_string();
+            assert!(
+                errors
+                    .iter()
+                    .any(|e| e.path == path && e.message.contains(expect)),
+                "{name}: {errors:?}"
+            );
+        }
+        assert!(cat.rules.is_empty());
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(20),
+            "{:?}",
+            start.elapsed()
+        );
+        // A template that would run forever loads (it is valid) but renders within its fuel.
+        let rule = compile(
+            &runaway.replace("id: demo", "id: runaway"),
+            "runaway/rule.yaml",
+            "user",
+            "",
+        )
+        .unwrap();
+        let t = rule.spec.remediation[0].text.get("en");
+        assert_eq!(crate::render::render_text(t, &serde_json::json!({})), t);
+    }
+
+    #[test]
+    fn nesting_of_the_catalogue_is_far_below_the_limit() {
+        for e in EMBEDDED {
+            let d = yaml_nesting(e.yaml);
+            assert!(d <= 8, "{}: {d}", e.dir);
         }
     }
 
