@@ -248,10 +248,10 @@ fn is_inert(v: &str) -> bool {
 }
 
 /// Characters a rule's own string literals in a command (`default('<pod>')`) may hold:
-/// inert ones, plus `<>` and `*` for visible placeholders.
+/// inert ones, plus `<>` for visible placeholders (no `*`: it would glob).
 fn is_safe_literal(v: &str) -> bool {
     v.chars()
-        .all(|c| c.is_ascii_alphanumeric() || "-_./:=@,+<>*".contains(c))
+        .all(|c| c.is_ascii_alphanumeric() || "-_./:=@,+<>".contains(c))
 }
 
 /// Where in the shell's grammar a placeholder lands.
@@ -880,7 +880,7 @@ impl Command {
                     let lits = literals(e);
                     if let Some(bad) = lits.iter().find(|l| !is_safe_literal(l)) {
                         return Err(format!(
-                            "string {bad:?} in a command may hold only letters, digits and -_./:=@,+<>*"
+                            "string {bad:?} in a command may hold only letters, digits and -_./:=@,+<>"
                         ));
                     }
                     let name = root_name(e);
