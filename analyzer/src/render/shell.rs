@@ -381,7 +381,7 @@ fn find_close(body: &str, close: &str) -> Option<usize> {
             None => {
                 if b[i] == b'\'' || b[i] == b'"' {
                     quote = Some(b[i]);
-                } else if body[i..].starts_with(close) {
+                } else if b[i..].starts_with(close.as_bytes()) {
                     return Some(i);
                 }
             }
@@ -1100,9 +1100,29 @@ mod tests {
             "echo {{ x | default('$(touch X)') }}",
             "echo {% macro m() %}{{ pod }}{% endmacro %}",
             "echo {{- pod }}",
+            "echo {{ pod | default('ポッド') }}",
         ] {
             assert!(Command::compile(bad, &BTreeMap::new()).is_err(), "{bad}");
         }
+    }
+
+    /// Multi-byte text anywhere in a template must not split a character (a panic the
+    /// rule loader would hit on a user's rule).
+    #[test]
+    fn multibyte_text_in_templates_does_not_panic() {
+        for src in [
+            "echo 'ポッド {{ pod }}' {{ pod }} # 日本語",
+            "echo {{ 'é' ~ pod }}}}",
+            "echo {{ pod }}é{% if x %}ü{% endif %}",
+            "echo {{ \"ü\" }}",
+        ] {
+            let _ = Command::compile(src, &BTreeMap::new());
+        }
+        let c = cmd("echo 'ポッド {{ pod }}'");
+        assert_eq!(
+            c.render(&json!({"pod": "web-1"})).text,
+            "echo 'ポッド web-1'"
+        );
     }
 
     #[test]
