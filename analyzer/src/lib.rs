@@ -20,8 +20,10 @@ pub mod reader;
 pub mod render;
 pub mod rules;
 pub mod scan;
-pub mod terminal;
 pub mod time;
+
+/// Text bound for a terminal or a Markdown stream (shared with the collector).
+pub use outfile::terminal;
 
 pub use engine::{analyze, Analysis, AnalyzeOptions};
 pub use error::{OpenError, ReadIssue};
