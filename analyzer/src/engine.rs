@@ -42,8 +42,8 @@ pub struct Inputs<'a> {
     pub catalogue: &'a Catalogue,
     /// For each line pattern of the scan plan, the rule and matcher it belongs to.
     pub line_origins: &'a [Origin],
-    /// The year klog times belong to.
-    pub year: Option<i16>,
+    /// Where klog times are placed: the bundle's collection time.
+    pub clock: Option<crate::time::Clock>,
 }
 
 impl<'a> Inputs<'a> {
@@ -55,13 +55,14 @@ impl<'a> Inputs<'a> {
             scan,
             catalogue,
             line_origins: &[],
-            year: None,
+            clock: None,
         }
     }
 
-    /// A raw time in the report's normalized form.
+    /// A raw time in the report's RFC 3339 UTC form; text that is no time is kept as it is
+    /// (the story step turns it into null where a report needs a time).
     pub fn time(&self, raw: &str) -> String {
-        crate::time::normalize(raw, self.year)
+        crate::time::place(raw, self.clock.as_ref()).unwrap_or_else(|| raw.to_string())
     }
 
     /// The bundle path of a namespaced object file.
@@ -170,6 +171,8 @@ pub struct AnalyzeOptions {
     pub lang: String,
     /// The path shown as `bundle.path`.
     pub display_path: Option<String>,
+    /// The story step's options (the quiet window).
+    pub story: crate::story::StoryOptions,
 }
 
 impl Default for AnalyzeOptions {
@@ -178,6 +181,7 @@ impl Default for AnalyzeOptions {
             limits: Limits::default(),
             lang: "en".into(),
             display_path: None,
+            story: crate::story::StoryOptions::default(),
         }
     }
 }
@@ -239,22 +243,42 @@ pub fn analyze(
         .display_path
         .clone()
         .unwrap_or_else(|| path.display().to_string());
-    Ok(evaluate(
+    Ok(evaluate_with(
         outcome,
         catalogue,
         &compiled.origins,
         &display,
         &opts.lang,
+        &opts.story,
     ))
 }
 
-/// Runs the catalogue over a read bundle.
+/// Runs the catalogue over a read bundle, with the story step's defaults.
 pub fn evaluate(
     outcome: ReadOutcome,
     catalogue: &Catalogue,
     origins: &[Origin],
     display_path: &str,
     lang: &str,
+) -> Analysis {
+    evaluate_with(
+        outcome,
+        catalogue,
+        origins,
+        display_path,
+        lang,
+        &crate::story::StoryOptions::default(),
+    )
+}
+
+/// Runs the catalogue over a read bundle, then the story step.
+pub fn evaluate_with(
+    outcome: ReadOutcome,
+    catalogue: &Catalogue,
+    origins: &[Origin],
+    display_path: &str,
+    lang: &str,
+    story_opts: &crate::story::StoryOptions,
 ) -> Analysis {
     let ReadOutcome {
         index,
@@ -263,17 +287,17 @@ pub fn evaluate(
         damaged,
         ..
     } = outcome;
-    let year = index
+    let clock = index
         .manifest
         .as_ref()
         .and_then(|m| m.collected_at.as_deref())
-        .and_then(crate::time::year_of);
+        .and_then(crate::time::Clock::of);
     let inputs = Inputs {
         index: &index,
         scan: &scan,
         catalogue,
         line_origins: origins,
-        year,
+        clock,
     };
 
     // Which rules can run at all.
@@ -321,6 +345,7 @@ pub fn evaluate(
             .then_with(|| a.rule.cmp(&b.rule))
             .then_with(|| a.objects.cmp(&b.objects))
     });
+    let story = crate::story::tell(findings, &index, catalogue, story_opts);
 
     let manifest = index.manifest.as_ref();
     let cluster = manifest.and_then(|m| m.cluster.clone()).unwrap_or_default();
@@ -355,13 +380,15 @@ pub fn evaluate(
     let report = Report {
         schema: REPORT_SCHEMA.into(),
         bundle,
-        findings,
+        findings: story.findings,
         not_checked,
         errors,
         collection_errors: manifest.map(|m| m.errors.clone()).unwrap_or_default(),
         node_ip_usage: node_ip_usage(&index),
         warning_events: warning_events(&inputs),
         lang: lang.to_string(),
+        timeline: story.timeline,
+        story: Some(story.meta),
     };
     Analysis {
         report,
@@ -615,6 +642,7 @@ fn finding_of(inputs: &Inputs, rule: &Rule, hits: Vec<Hit>, lang: &str) -> Findi
         count,
         first_seen,
         last_seen,
+        story: StoryFacts::default(),
     }
 }
 

@@ -145,6 +145,7 @@ pub fn render(report: &Report) -> String {
     let tmpl = env.get_template("report.md").expect("added above");
     let mut ctx = serde_json::to_value(report).expect("report serializes");
     ctx["L"] = serde_json::to_value(&labels).expect("labels serialize");
+    ctx["story"] = serde_json::to_value(super::story_view(report)).expect("story view");
     let out = tmpl
         .render(Value::from_serialize(&ctx))
         .unwrap_or_else(|e| format!("report rendering failed: {e}\n"));

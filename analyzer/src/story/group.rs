@@ -1,0 +1,132 @@
+//! One finding per cause. The rules already make one finding per workload (their
+//! `group_by` holds the workload); here workloads failing for the same reason on the same
+//! nodes become one finding that lists them all. The reason is what a rule groups by
+//! beyond the object's identity (`causes` of pod-unschedulable, not `namespace` or
+//! `workload`): a rule that groups by identity alone keeps its findings apart, since its
+//! findings say nothing about sharing a cause.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::finding::{Finding, Table};
+use crate::rules::Catalogue;
+
+/// Facts that name an object rather than say why it fails.
+const IDENTITY: &[&str] = &[
+    "namespace",
+    "workload",
+    "pod",
+    "name",
+    "kind",
+    "service",
+    "container",
+    "owner",
+    "job",
+];
+
+/// The most evidence entries a merged finding keeps.
+const MAX_EVIDENCE: usize = 20;
+
+/// Merges findings of one rule that share a cause and their nodes.
+pub fn by_cause(findings: Vec<Finding>, catalogue: &Catalogue) -> Vec<Finding> {
+    let cause_keys: BTreeMap<&str, Vec<&str>> = catalogue
+        .rules
+        .iter()
+        .map(|r| {
+            let keys: Vec<&str> = r
+                .spec
+                .group_by
+                .iter()
+                .map(String::as_str)
+                .filter(|k| !IDENTITY.contains(k))
+                .collect();
+            let identity_grouped = r
+                .spec
+                .group_by
+                .iter()
+                .any(|k| IDENTITY.contains(&k.as_str()));
+            (
+                r.spec.id.as_str(),
+                if identity_grouped { keys } else { Vec::new() },
+            )
+        })
+        .collect();
+    let mut out: Vec<Finding> = Vec::new();
+    let mut slot: BTreeMap<(String, Vec<String>, Vec<String>, String), usize> = BTreeMap::new();
+    for f in findings {
+        let keys = cause_keys.get(f.rule.as_str()).cloned().unwrap_or_default();
+        if keys.is_empty() {
+            out.push(f);
+            continue;
+        }
+        let cause: Vec<String> = keys
+            .iter()
+            .map(|k| f.facts.get(*k).cloned().unwrap_or_default())
+            .collect();
+        let key = (
+            f.rule.clone(),
+            cause,
+            f.nodes.clone(),
+            f.story.status.as_str().to_string(),
+        );
+        match slot.get(&key) {
+            Some(&i) => merge(&mut out[i], f),
+            None => {
+                slot.insert(key, out.len());
+                out.push(f);
+            }
+        }
+    }
+    out
+}
+
+fn merge(into: &mut Finding, f: Finding) {
+    into.story.merged += 1 + f.story.merged;
+    let omitted = |x: &Finding| {
+        x.facts
+            .get("evidence_omitted")
+            .and_then(|v| v.parse::<usize>().ok())
+            .unwrap_or(0)
+    };
+    let mut dropped = omitted(into) + omitted(&f);
+    let objects: BTreeSet<String> = into.objects.drain(..).chain(f.objects).collect();
+    into.objects = objects.into_iter().collect();
+    into.count += f.count;
+    into.first_seen = min_opt(into.first_seen.take(), f.first_seen);
+    into.last_seen = max_opt(into.last_seen.take(), f.last_seen);
+    for e in f.evidence {
+        if into.evidence.len() < MAX_EVIDENCE {
+            into.evidence.push(e);
+        } else {
+            dropped += 1;
+        }
+    }
+    if dropped > 0 {
+        into.facts
+            .insert("evidence_omitted".into(), dropped.to_string());
+    }
+    match (&mut into.table, f.table) {
+        (Some(acc), Some(t)) if acc.columns == t.columns => {
+            for row in t.rows {
+                if !acc.rows.contains(&row) {
+                    acc.rows.push(row);
+                }
+            }
+        }
+        (None, Some(t)) => into.table = Some(Table { ..t }),
+        _ => {}
+    }
+}
+
+fn min_opt(a: Option<String>, b: Option<String>) -> Option<String> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+fn max_opt(a: Option<String>, b: Option<String>) -> Option<String> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}

@@ -1,0 +1,101 @@
+//! Ongoing or over: a finding is over when every object it names is healthy at collection
+//! time (a pod Running and Ready or Succeeded, a node Ready, a Service with ready endpoints,
+//! a Job complete) and its last signal is older than the quiet window before the
+//! collection. An over finding keeps its diagnosis and evidence, shows as `info`, and never
+//! reaches `--fail-on`. Start-up noise of control-plane components is judged the same way,
+//! by data: their pods are healthy now and the noise has stopped.
+
+use crate::finding::{Finding, Severity, Status};
+use crate::index::Index;
+use crate::time::seconds;
+
+/// What the bundle says about one object at collection time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Health {
+    Healthy,
+    Unhealthy,
+    /// The object, or the file that would hold it, is not in the bundle.
+    Unknown,
+}
+
+/// The health of `<namespace>/<kind>/<name>` at collection time.
+pub fn health(index: &Index, object: &str) -> Health {
+    let mut parts = object.splitn(3, '/');
+    let (Some(ns), Some(kind), Some(name)) = (parts.next(), parts.next(), parts.next()) else {
+        return Health::Unknown;
+    };
+    let judge = |ok: bool| {
+        if ok {
+            Health::Healthy
+        } else {
+            Health::Unhealthy
+        }
+    };
+    match kind {
+        "pod" => match index.pod(ns, name) {
+            Some(p) => judge(
+                (p.is_running() && p.is_ready()) || p.status.phase.as_deref() == Some("Succeeded"),
+            ),
+            None => Health::Unknown,
+        },
+        "node" => match index.node(name).and_then(|n| n.ready_condition()) {
+            Some(c) => judge(c.status == "True"),
+            None => Health::Unknown,
+        },
+        "service" => match index.endpoints(ns, name) {
+            Some(e) => judge(e.ready_count() > 0),
+            None => Health::Unknown,
+        },
+        "job" => match index
+            .jobs()
+            .find(|(n, j)| *n == ns && j.metadata.name == name)
+        {
+            Some((_, j)) => judge(
+                j.status.succeeded.unwrap_or(0) > 0
+                    || j.status
+                        .conditions
+                        .iter()
+                        .any(|c| c.type_ == "Complete" && c.status == "True"),
+            ),
+            None => Health::Unknown,
+        },
+        _ => Health::Unknown,
+    }
+}
+
+/// Judges each finding ongoing or over. Without a collection time nothing can be over.
+pub fn judge(
+    findings: &mut [Finding],
+    index: &Index,
+    collected_at: Option<&str>,
+    quiet_window_seconds: i64,
+) {
+    let Some(now) = collected_at.and_then(seconds) else {
+        return;
+    };
+    for f in findings.iter_mut() {
+        if is_over(f, index, now, quiet_window_seconds) {
+            f.story.status = Status::Over;
+            if f.severity != Severity::Info {
+                f.story.rule_severity = Some(f.severity);
+                f.severity = Severity::Info;
+            }
+        }
+    }
+}
+
+fn is_over(f: &Finding, index: &Index, now: i64, quiet: i64) -> bool {
+    // A finding that names nothing (the cluster, the collection) cannot be seen healthy.
+    if f.objects.is_empty() {
+        return false;
+    }
+    let Some(last) = f.last_seen.as_deref().and_then(seconds) else {
+        return false;
+    };
+    if last > now - quiet {
+        return false;
+    }
+    f.objects
+        .iter()
+        .all(|o| health(index, o) == Health::Healthy)
+}
