@@ -357,7 +357,10 @@ pub fn evaluate_with(
                 Some(Layout::ClusterInfoDump) => Some("kubectl-cluster-info-dump".into()),
                 _ => None,
             }),
-        collected_at: manifest.and_then(|m| m.collected_at.clone()),
+        // Like every time in the report: RFC 3339 UTC, or null.
+        collected_at: manifest
+            .and_then(|m| m.collected_at.as_deref())
+            .and_then(|t| crate::time::place(t, None)),
         cluster: ClusterFacts {
             context: cluster.context,
             server: cluster.server,
@@ -743,7 +746,7 @@ fn warning_events(inputs: &Inputs) -> Vec<TimelineEvent> {
         .filter(|(_, e)| e.type_.as_deref() == Some("Warning"))
         .filter_map(|(ns, e)| {
             Some(TimelineEvent {
-                time: inputs.time(e.last_seen()?),
+                time: crate::time::place(e.last_seen()?, inputs.clock.as_ref())?,
                 object: e.object_ref(ns),
                 reason: e.reason.clone().unwrap_or_default(),
                 message: cut(e.message.as_deref().unwrap_or("")),

@@ -172,3 +172,98 @@ pub fn order(findings: &[Finding], caused_by: &[Vec<usize>]) -> Vec<usize> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::NamespaceObjects;
+    use crate::model::Pod;
+
+    fn finding(rule: &str, objects: &[&str]) -> Finding {
+        serde_json::from_value(serde_json::json!({
+            "rule": rule, "severity": "critical", "title": rule, "summary": "",
+            "objects": objects, "evidence": [], "remediation": [], "references": [],
+        }))
+        .unwrap()
+    }
+
+    fn index() -> Index {
+        let pods: Vec<Pod> = serde_json::from_str(
+            r#"[{"metadata":{"name":"web-7c9f8d6b5-x2x9q","namespace":"shop","labels":{"app":"web"},
+                  "ownerReferences":[{"kind":"ReplicaSet","name":"web-7c9f8d6b5"}]},
+                 "spec":{"nodeName":"aks-np-1"},"status":{"phase":"Pending"}},
+                {"metadata":{"name":"web-canary-5d4c3b2a1-q8w7e","namespace":"shop","labels":{"app":"web-canary"},
+                  "ownerReferences":[{"kind":"ReplicaSet","name":"web-canary-5d4c3b2a1"}]},
+                 "spec":{"nodeName":"aks-np-2"},"status":{"phase":"Running"}}]"#,
+        )
+        .unwrap();
+        let services = serde_json::from_str(
+            r#"[{"metadata":{"name":"web","namespace":"shop"},"spec":{"selector":{"app":"web"}}}]"#,
+        )
+        .unwrap();
+        let mut index = Index::default();
+        index.namespaces.insert(
+            "shop".into(),
+            NamespaceObjects {
+                pods: Some(pods),
+                services: Some(services),
+                ..Default::default()
+            },
+        );
+        index
+    }
+
+    #[test]
+    fn a_service_depends_on_its_selected_pods_and_their_nodes() {
+        let deps = dependencies(
+            &finding("service-no-endpoints", &["shop/service/web"]),
+            &index(),
+        );
+        assert!(deps.contains("shop/pod/web-7c9f8d6b5-x2x9q"));
+        assert!(deps.contains("cluster/node/aks-np-1"));
+        assert!(!deps.contains("shop/pod/web-canary-5d4c3b2a1-q8w7e"));
+    }
+
+    #[test]
+    fn a_deployment_owns_the_pods_of_its_replicasets_only() {
+        // `web` must not take in the pods of `web-canary`, whose ReplicaSet also starts
+        // with `web-`.
+        let deps = dependencies(&finding("x", &["shop/deployment/web"]), &index());
+        assert!(deps.contains("shop/pod/web-7c9f8d6b5-x2x9q"));
+        assert!(!deps.contains("shop/pod/web-canary-5d4c3b2a1-q8w7e"));
+    }
+
+    #[test]
+    fn causes_link_only_where_the_rule_allows_and_objects_meet() {
+        let (cat, _) = Catalogue::builtin();
+        let findings = vec![
+            finding("service-no-endpoints", &["shop/service/web"]),
+            finding("kv-nmi-token-error", &["shop/pod/web-7c9f8d6b5-x2x9q"]),
+            // Same rule kind, another pod: explains nothing here.
+            finding(
+                "image-pull-unauthorized",
+                &["shop/pod/web-canary-5d4c3b2a1-q8w7e"],
+            ),
+            // About the right pod, but not a diagnosis the Service rule names.
+            finding("service-port-mismatch", &["shop/pod/web-7c9f8d6b5-x2x9q"]),
+        ];
+        let links = link(&findings, &cat, &index());
+        assert_eq!(links, vec![vec![1], vec![], vec![], vec![]]);
+        // The root cause leads, its symptom follows it.
+        assert_eq!(order(&findings, &links)[..2], [1, 0]);
+    }
+
+    #[test]
+    fn an_ongoing_symptom_is_never_explained_by_an_over_cause() {
+        let (cat, _) = Catalogue::builtin();
+        let mut findings = vec![
+            finding("service-no-endpoints", &["shop/service/web"]),
+            finding("kv-nmi-token-error", &["shop/pod/web-7c9f8d6b5-x2x9q"]),
+        ];
+        findings[1].story.status = Status::Over;
+        assert_eq!(
+            link(&findings, &cat, &index()),
+            vec![Vec::<usize>::new(), vec![]]
+        );
+    }
+}

@@ -130,3 +130,58 @@ fn max_opt(a: Option<String>, b: Option<String>) -> Option<String> {
         (a, b) => a.or(b),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pending(pod: &str, causes: &str, nodes: &[&str]) -> Finding {
+        serde_json::from_value(serde_json::json!({
+            "rule": "pod-unschedulable", "severity": "warning", "title": "t", "summary": "s",
+            "objects": [format!("render/pod/{pod}")], "nodes": nodes,
+            "evidence": [{"file": "namespaces/render/events.json", "line": null, "excerpt": pod,
+                          "count": 2, "first_seen": "2026-11-22T03:10:00Z", "last_seen": "2026-11-22T03:50:00Z"}],
+            "remediation": [], "references": [], "count": 2,
+            "facts": {"causes": causes, "insufficient": "cpu", "namespace": "render", "workload": pod},
+            "first_seen": "2026-11-22T03:10:00Z", "last_seen": "2026-11-22T03:50:00Z",
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn workloads_with_one_cause_on_the_same_nodes_become_one_finding() {
+        let (cat, _) = Catalogue::builtin();
+        let mut findings: Vec<Finding> = (0..30)
+            .map(|i| pending(&format!("job-{i:02}"), "insufficient", &[]))
+            .collect();
+        findings.push(pending("job-taint", "untolerated taint", &[]));
+        let out = by_cause(findings, &cat);
+        assert_eq!(out.len(), 2);
+        assert_eq!(out[0].objects.len(), 30);
+        assert_eq!(out[0].count, 60);
+        assert_eq!(out[0].story.merged, 29);
+        // Evidence stays readable; what was left off is counted.
+        assert_eq!(out[0].evidence.len(), MAX_EVIDENCE);
+        assert_eq!(out[0].facts["evidence_omitted"], "10");
+        assert_eq!(out[1].objects, vec!["render/pod/job-taint".to_string()]);
+    }
+
+    #[test]
+    fn other_nodes_or_a_rule_without_a_cause_key_stay_apart() {
+        let (cat, _) = Catalogue::builtin();
+        let out = by_cause(
+            vec![
+                pending("a", "insufficient", &["n1"]),
+                pending("b", "insufficient", &["n2"]),
+            ],
+            &cat,
+        );
+        assert_eq!(out.len(), 2);
+        // pod-crashloop groups by identity alone: two workloads stay two findings.
+        let mut a = pending("a", "", &["n1"]);
+        let mut b = pending("b", "", &["n1"]);
+        a.rule = "pod-crashloop".into();
+        b.rule = "pod-crashloop".into();
+        assert_eq!(by_cause(vec![a, b], &cat).len(), 2);
+    }
+}

@@ -99,3 +99,83 @@ fn is_over(f: &Finding, index: &Index, now: i64, quiet: i64) -> bool {
         .iter()
         .all(|o| health(index, o) == Health::Healthy)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::NamespaceObjects;
+
+    fn index() -> Index {
+        let pods = serde_json::from_str(
+            r#"[{"metadata":{"name":"ready","namespace":"ns"},"status":{"phase":"Running","conditions":[{"type":"Ready","status":"True"}]}},
+                {"metadata":{"name":"unready","namespace":"ns"},"status":{"phase":"Running","conditions":[{"type":"Ready","status":"False"}]}},
+                {"metadata":{"name":"done","namespace":"ns"},"status":{"phase":"Succeeded"}}]"#,
+        )
+        .unwrap();
+        let endpoints = serde_json::from_str(
+            r#"[{"metadata":{"name":"svc","namespace":"ns"},"subsets":[{"addresses":[{"ip":"10.244.0.9"}]}]}]"#,
+        )
+        .unwrap();
+        let mut index = Index::default();
+        index.namespaces.insert(
+            "ns".into(),
+            NamespaceObjects {
+                pods: Some(pods),
+                endpoints: Some(endpoints),
+                ..Default::default()
+            },
+        );
+        index
+    }
+
+    fn finding(objects: &[&str], last: &str) -> Finding {
+        serde_json::from_value(serde_json::json!({
+            "rule": "r", "severity": "critical", "title": "", "summary": "", "objects": objects,
+            "evidence": [], "remediation": [], "references": [],
+            "first_seen": last, "last_seen": last,
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn health_of_each_kind() {
+        let i = index();
+        assert_eq!(health(&i, "ns/pod/ready"), Health::Healthy);
+        assert_eq!(health(&i, "ns/pod/done"), Health::Healthy);
+        assert_eq!(health(&i, "ns/pod/unready"), Health::Unhealthy);
+        assert_eq!(health(&i, "ns/pod/gone"), Health::Unknown);
+        assert_eq!(health(&i, "ns/service/svc"), Health::Healthy);
+        assert_eq!(health(&i, "cluster/node/n1"), Health::Unknown);
+        assert_eq!(health(&i, "garbage"), Health::Unknown);
+    }
+
+    #[test]
+    fn over_needs_healthy_objects_and_a_quiet_window() {
+        let i = index();
+        let mut fs = vec![
+            finding(&["ns/pod/ready", "ns/service/svc"], "2026-11-22T03:40:00Z"),
+            // Quiet for 5 minutes only.
+            finding(&["ns/pod/ready"], "2026-11-22T03:55:00Z"),
+            finding(&["ns/pod/ready", "ns/pod/unready"], "2026-11-22T03:00:00Z"),
+            // Nothing named: the bundle cannot say it is healthy.
+            finding(&[], "2026-11-22T03:00:00Z"),
+        ];
+        judge(&mut fs, &i, Some("2026-11-22T04:00:00Z"), 600);
+        let got: Vec<(Status, Severity)> =
+            fs.iter().map(|f| (f.story.status, f.severity)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (Status::Over, Severity::Info),
+                (Status::Ongoing, Severity::Critical),
+                (Status::Ongoing, Severity::Critical),
+                (Status::Ongoing, Severity::Critical),
+            ]
+        );
+        assert_eq!(fs[0].story.rule_severity, Some(Severity::Critical));
+        // Without a collection time nothing is over.
+        let mut fs = vec![finding(&["ns/pod/ready"], "2026-11-22T03:00:00Z")];
+        judge(&mut fs, &i, None, 600);
+        assert_eq!(fs[0].story.status, Status::Ongoing);
+    }
+}
