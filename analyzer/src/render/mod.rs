@@ -138,7 +138,7 @@ pub struct TimelineRow {
 }
 
 /// Most timeline rows a Markdown or HTML table shows.
-pub const MAX_TIMELINE_ROWS: usize = 200;
+pub const MAX_TIMELINE_ROWS: usize = 100;
 
 /// The story view of a report.
 pub fn story_view(report: &crate::finding::Report) -> StoryView {
@@ -180,6 +180,10 @@ pub fn story_view(report: &crate::finding::Report) -> StoryView {
             let Some(time) = time.and_then(|t| crate::time::place(&t, None)) else {
                 continue;
             };
+            // A mark before the first row shown would sit above entries left off.
+            if rows_omitted > 0 && rows.first().is_some_and(|r| time < r.time) {
+                continue;
+            }
             let at = rows.partition_point(|r| r.time <= time);
             rows.insert(
                 at,

@@ -94,10 +94,23 @@ fn merge(into: &mut Finding, f: Finding) {
     into.first_seen = min_opt(into.first_seen.take(), f.first_seen);
     into.last_seen = max_opt(into.last_seen.take(), f.last_seen);
     for e in f.evidence {
-        if into.evidence.len() < MAX_EVIDENCE {
-            into.evidence.push(e);
-        } else {
-            dropped += 1;
+        // The same line for another workload (one scheduler message for 200 pods) is one
+        // entry that happened more often, over a longer span.
+        let same = into.evidence.iter().position(|x| {
+            x.file == e.file && x.line == e.line && x.excerpt == e.excerpt && x.role == e.role
+        });
+        match same {
+            Some(k) => {
+                let x = &mut into.evidence[k];
+                x.count += e.count;
+                x.first_seen = min_opt(x.first_seen.take(), e.first_seen);
+                x.last_seen = max_opt(x.last_seen.take(), e.last_seen);
+                if x.object != e.object {
+                    x.object = None;
+                }
+            }
+            None if into.evidence.len() < MAX_EVIDENCE => into.evidence.push(e),
+            None => dropped += 1,
         }
     }
     if dropped > 0 {
@@ -136,10 +149,14 @@ mod tests {
     use super::*;
 
     fn pending(pod: &str, causes: &str, nodes: &[&str]) -> Finding {
+        pending_saying(pod, causes, nodes, pod)
+    }
+
+    fn pending_saying(pod: &str, causes: &str, nodes: &[&str], says: &str) -> Finding {
         serde_json::from_value(serde_json::json!({
             "rule": "pod-unschedulable", "severity": "warning", "title": "t", "summary": "s",
             "objects": [format!("render/pod/{pod}")], "nodes": nodes,
-            "evidence": [{"file": "namespaces/render/events.json", "line": null, "excerpt": pod,
+            "evidence": [{"file": "namespaces/render/events.json", "line": null, "excerpt": says,
                           "count": 2, "first_seen": "2026-11-22T03:10:00Z", "last_seen": "2026-11-22T03:50:00Z"}],
             "remediation": [], "references": [], "count": 2,
             "facts": {"causes": causes, "insufficient": "cpu", "namespace": "render", "workload": pod},
@@ -164,6 +181,22 @@ mod tests {
         assert_eq!(out[0].evidence.len(), MAX_EVIDENCE);
         assert_eq!(out[0].facts["evidence_omitted"], "10");
         assert_eq!(out[1].objects, vec!["render/pod/job-taint".to_string()]);
+    }
+
+    #[test]
+    fn one_message_for_many_pods_is_one_evidence_entry() {
+        let (cat, _) = Catalogue::builtin();
+        let msg = "FailedScheduling: 0/3 nodes are available: 3 Insufficient cpu.";
+        let out = by_cause(
+            (0..200)
+                .map(|i| pending_saying(&format!("job-{i:03}"), "insufficient", &[], msg))
+                .collect(),
+            &cat,
+        );
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].evidence.len(), 1);
+        assert_eq!(out[0].evidence[0].count, 400);
+        assert!(!out[0].facts.contains_key("evidence_omitted"));
     }
 
     #[test]
