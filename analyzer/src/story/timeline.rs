@@ -197,3 +197,84 @@ fn clip(s: &str) -> String {
     let cut: String = one.chars().take(MAX_TEXT).collect();
     format!("{cut}…")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::NamespaceObjects;
+
+    #[test]
+    fn entries_from_every_source_sorted_and_tied_to_findings() {
+        let mut index = Index {
+            nodes: Some(
+            serde_json::from_str(
+                r#"[{"metadata":{"name":"n1"},"status":{"conditions":[
+                    {"type":"MemoryPressure","status":"False","lastTransitionTime":"2026-11-22T03:20:02Z"},
+                    {"type":"DiskPressure","status":"True","reason":"KubeletHasDiskPressure","lastTransitionTime":"2026-11-22T03:30:00Z"},
+                    {"type":"Ready","status":"True","reason":"KubeletReady","lastTransitionTime":"2026-11-22T03:20:12Z"}]}}]"#,
+            )
+            .unwrap(),
+        ),
+            ..Default::default()
+        };
+        index.namespaces.insert(
+            "shop".into(),
+            NamespaceObjects {
+                pods: Some(
+                    serde_json::from_str(
+                        r#"[{"metadata":{"name":"api","namespace":"shop"},"status":{"containerStatuses":[
+                            {"name":"app","restartCount":4,"state":{"running":{}},
+                             "lastState":{"terminated":{"reason":"OOMKilled","exitCode":137,"finishedAt":"2026-11-22T03:40:00Z"}}}]}}]"#,
+                    )
+                    .unwrap(),
+                ),
+                events: Some(
+                    serde_json::from_str(
+                        r#"[{"type":"Warning","reason":"BackOff","message":"Back-off restarting failed container",
+                             "involvedObject":{"kind":"Pod","name":"api","namespace":"shop"},
+                             "count":9,"lastTimestamp":"2026-11-22T03:45:00Z"},
+                            {"type":"Normal","reason":"Pulled","message":"ok",
+                             "involvedObject":{"kind":"Pod","name":"api","namespace":"shop"},
+                             "lastTimestamp":"2026-11-22T03:44:00Z"}]"#,
+                    )
+                    .unwrap(),
+                ),
+                ..Default::default()
+            },
+        );
+        let mut f: Finding = serde_json::from_value(serde_json::json!({
+            "rule": "pod-crashloop", "severity": "critical", "title": "", "summary": "",
+            "objects": ["shop/pod/api"], "remediation": [], "references": [],
+            "evidence": [{"file": "logs/shop/api/app.log", "line": 3, "excerpt": "panic: out of memory",
+                          "count": 1, "first_seen": "2026-11-22T03:39:59Z", "last_seen": "2026-11-22T03:39:59Z"}],
+        }))
+        .unwrap();
+        f.story.id = "f1".into();
+        let clock = Clock::of("2026-11-22T04:00:00Z");
+        let got: Vec<(String, String, Option<String>)> = build(&[f], &index, clock.as_ref())
+            .into_iter()
+            .map(|e| (e.time, e.kind, e.finding))
+            .collect();
+        let f1 = Some("f1".to_string());
+        assert_eq!(
+            got,
+            vec![
+                // A pressure condition that is off is no news; Ready in either direction is.
+                ("2026-11-22T03:20:12Z".into(), "node".into(), None),
+                ("2026-11-22T03:30:00Z".into(), "node".into(), None),
+                ("2026-11-22T03:39:59Z".into(), "log".into(), f1.clone()),
+                (
+                    "2026-11-22T03:40:00Z".into(),
+                    "container".into(),
+                    f1.clone()
+                ),
+                // Normal events stay out.
+                ("2026-11-22T03:45:00Z".into(), "event".into(), f1),
+            ]
+        );
+        assert_eq!(
+            events_horizon(clock.as_ref()).as_deref(),
+            Some("2026-11-22T03:00:00Z")
+        );
+    }
+}
