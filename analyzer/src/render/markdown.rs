@@ -187,6 +187,33 @@ mod tests {
     }
 
     #[test]
+    fn evidence_without_a_line_shows_no_none() {
+        // Regression: context evidence from an object file rendered as `pods.json:None`.
+        let report: Report = serde_json::from_value(serde_json::json!({
+            "schema": "aksbundle.report/v1",
+            "bundle": {"path": "b", "format": null, "collected_at": null, "cluster": {"context": null}},
+            "findings": [{
+                "rule": "service-no-endpoints", "severity": "critical", "title": "t", "summary": "s",
+                "objects": ["shop/service/web"], "remediation": [], "references": [],
+                "id": "f1", "status": "ongoing", "caused_by": [], "explains": [],
+                "evidence": [
+                    {"file": "namespaces/shop/endpoints.json", "line": null, "excerpt": "no ready addresses",
+                     "count": 1, "first_seen": null, "last_seen": null},
+                    {"file": "namespaces/shop/pods.json", "line": null, "excerpt": "pod web-1 is not Ready",
+                     "count": 1, "first_seen": null, "last_seen": null, "role": "context"},
+                    {"file": "logs/shop/web-1/app.log", "line": 12, "excerpt": "boom",
+                     "count": 1, "first_seen": null, "last_seen": null, "role": "context"}]
+            }],
+            "not_checked": [], "errors": [],
+        }))
+        .unwrap();
+        let md = render(&report);
+        assert!(!md.contains("None"), "{md}");
+        assert!(md.contains("- `namespaces/shop/pods.json`\n"), "{md}");
+        assert!(md.contains("- `logs/shop/web-1/app.log:12`"), "{md}");
+    }
+
+    #[test]
     fn every_label_has_all_languages() {
         for (k, v) in labels() {
             for lang in ["en", "ja", "ko"] {
