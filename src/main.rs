@@ -56,7 +56,11 @@ fn main() -> std::process::ExitCode {
             if exit::is_broken_pipe(&err) {
                 return ExitCode::Clean.into();
             }
-            eprintln!("aksbundle: {}", exit::one_line(&err));
+            // Errors quote bundle text (member names): controls are shown, not sent.
+            eprintln!(
+                "aksbundle: {}",
+                analyzer::terminal::visible(&exit::one_line(&err))
+            );
             ExitCode::Unusable.into()
         }
     }

@@ -464,6 +464,10 @@ fn hostile_report() -> Report {
         steps: vec![Step {
             text: format!("Run {PWN}"),
             commands: vec![format!("kubectl get pod '{PWN}'")],
+            withheld: vec![analyzer::render::shell::Withheld {
+                placeholder: "<pod>".into(),
+                value: PWN.to_string(),
+            }],
         }],
         table: Some(Table {
             columns: vec![format!("col {PWN}")],
@@ -507,6 +511,16 @@ fn hostile_report() -> Report {
                 version: Some(PWN.into()),
             },
             collector: Some(PWN.into()),
+            layout: Some(format!("troubleshoot.sh/v1beta2 {PWN}")),
+            legacy_shapes: true,
+            counts: BTreeMap::from([(format!("pods {PWN}"), 3)]),
+            // The collecting tool's own analysis is bundle text too.
+            own_analysis: vec![analyzer::finding::OwnResult {
+                name: PWN.into(),
+                severity: PWN.into(),
+                title: PWN.into(),
+                message: PWN.into(),
+            }],
         },
         findings,
         not_checked: vec![NotChecked {

@@ -41,9 +41,8 @@ fn errors(v: &jsonschema::Validator, doc: &serde_json::Value) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn every_sample_report_validates() {
-    let v = schema();
+/// Every sample bundle of testdata/, the layouts' too.
+fn sample_bundles() -> Vec<String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata");
     let mut bundles: Vec<String> = std::fs::read_dir(&root)
         .unwrap()
@@ -51,9 +50,24 @@ fn every_sample_report_validates() {
         .filter(|e| e.path().is_dir())
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
+    // testdata/layouts holds one bundle per layout the analyzer reads.
+    let layouts: Vec<String> = std::fs::read_dir(root.join("layouts"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| format!("layouts/{}", e.file_name().to_string_lossy()))
+        .collect();
+    // wordings/ is a corpus of bundles, not one: read as one it is refused (no layout).
+    bundles.retain(|b| b != "layouts" && b != "wordings");
+    bundles.extend(layouts);
     bundles.sort();
-    assert!(bundles.len() >= 5, "sample bundles found: {bundles:?}");
-    for bundle in &bundles {
+    assert!(bundles.len() >= 10, "sample bundles found: {bundles:?}");
+    bundles
+}
+
+#[test]
+fn every_sample_report_validates() {
+    let v = schema();
+    for bundle in &sample_bundles() {
         for lang in ["en", "ja", "ko"] {
             let doc = report_json(bundle, lang);
             let errs = errors(&v, &doc);
@@ -138,13 +152,8 @@ fn is_rfc3339_utc(s: &str) -> bool {
 
 #[test]
 fn every_time_in_every_sample_report_is_rfc3339_or_null() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata");
     let mut checked = 0;
-    for entry in std::fs::read_dir(&root).unwrap().flatten() {
-        if !entry.path().is_dir() {
-            continue;
-        }
-        let bundle = entry.file_name().to_string_lossy().into_owned();
+    for bundle in sample_bundles() {
         let doc = report_json(&bundle, "en");
         for (at, v) in times(&doc) {
             match &v {

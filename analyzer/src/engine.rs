@@ -3,7 +3,7 @@
 //! findings with counts and first/last times, related log lines join as context, and each
 //! finding's texts are rendered in the report language.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::Path;
 
 use rayon::prelude::*;
@@ -65,11 +65,12 @@ impl<'a> Inputs<'a> {
         crate::time::place(raw, self.clock.as_ref()).unwrap_or_else(|| raw.to_string())
     }
 
-    /// The bundle path of a namespaced object file.
+    /// The bundle path of a namespaced object file (`file` is its `aksbundle/v1` name,
+    /// `pods.json`), in the bundle's own layout.
     pub fn object_file(&self, ns: &str, file: &str) -> String {
-        match self.index.layout {
-            Some(Layout::ClusterInfoDump) => format!("{ns}/{file}"),
-            _ => format!("namespaces/{ns}/{file}"),
+        match crate::layout::ObjectKind::from_file(file) {
+            Some(kind) => self.index.object_file(ns, kind),
+            None => format!("namespaces/{ns}/{file}"),
         }
     }
 
@@ -351,12 +352,12 @@ pub fn evaluate_with(
     let cluster = manifest.and_then(|m| m.cluster.clone()).unwrap_or_default();
     let bundle = BundleFacts {
         path: display_path.to_string(),
-        format: manifest
-            .and_then(|m| m.format.clone())
-            .or_else(|| match index.layout {
-                Some(Layout::ClusterInfoDump) => Some("kubectl-cluster-info-dump".into()),
-                _ => None,
-            }),
+        format: manifest.and_then(|m| m.format.clone()).or_else(|| {
+            index
+                .layout
+                .filter(|l| *l != Layout::V1)
+                .map(|l| l.name().into())
+        }),
         // Like every time in the report: RFC 3339 UTC, or null.
         collected_at: manifest
             .and_then(|m| m.collected_at.as_deref())
@@ -373,6 +374,10 @@ pub fn evaluate_with(
                 c.version.as_deref().unwrap_or("?")
             )
         }),
+        layout: index.layout.map(|l| l.name().to_string()),
+        legacy_shapes: index.legacy_shapes,
+        counts: index.counts(),
+        own_analysis: index.own_analysis.clone(),
     };
     let mut errors: Vec<ReadIssue> = issues;
     if let Some(f) = &bundle.format {
@@ -410,7 +415,10 @@ fn missing_inputs(rule: &Rule, index: &Index) -> Option<String> {
         .filter(|i| !index.has(*i))
         .collect();
     if !missing.is_empty() {
-        let what: Vec<&str> = missing.iter().map(|i| i.describe()).collect();
+        let what: Vec<String> = missing
+            .iter()
+            .map(|i| i.describe_in(index.layout))
+            .collect();
         return Some(format!("no {} in the bundle", what.join(", ")));
     }
     // Without `requires`, a rule's text sources are what it needs: one of them must be there.
@@ -421,7 +429,10 @@ fn missing_inputs(rule: &Rule, index: &Index) -> Option<String> {
             .map(|m| m.spec.source.input())
             .collect();
         if !sources.iter().any(|i| index.has(*i)) {
-            let what: Vec<&str> = sources.iter().map(|i| i.describe()).collect();
+            let what: Vec<String> = sources
+                .iter()
+                .map(|i| i.describe_in(index.layout))
+                .collect();
             return Some(format!("none of {} in the bundle", what.join(", ")));
         }
     }
@@ -474,18 +485,24 @@ fn group_key(rule: &Rule, h: &Hit) -> Vec<String> {
         .collect()
 }
 
+/// Groups a rule's hits by its `group_by` facts, in order of first appearance, and makes
+/// one finding per group. Linear in the hits: 100,000 crashlooping pods are one pass.
 fn build_findings(inputs: &Inputs, rule: &Rule, hits: Vec<Hit>, lang: &str) -> Vec<Finding> {
-    let mut groups: Vec<(Vec<String>, Vec<Hit>)> = Vec::new();
+    let mut slot: HashMap<Vec<String>, usize> = HashMap::new();
+    let mut groups: Vec<Vec<Hit>> = Vec::new();
     for h in hits {
         let k = group_key(rule, &h);
-        match groups.iter_mut().find(|(gk, _)| *gk == k) {
-            Some((_, v)) => v.push(h),
-            None => groups.push((k, vec![h])),
+        match slot.get(&k) {
+            Some(&i) => groups[i].push(h),
+            None => {
+                slot.insert(k, groups.len());
+                groups.push(vec![h]);
+            }
         }
     }
     groups
-        .into_iter()
-        .map(|(_, hits)| finding_of(inputs, rule, hits, lang))
+        .into_par_iter()
+        .map(|hits| finding_of(inputs, rule, hits, lang))
         .collect()
 }
 
@@ -498,6 +515,9 @@ fn finding_of(inputs: &Inputs, rule: &Rule, hits: Vec<Hit>, lang: &str) -> Findi
     let mut values: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut evidence: Vec<Evidence> = Vec::new();
     let mut table: Option<Table> = None;
+    // Where each distinct evidence line and table row already is: merging stays linear.
+    let mut evidence_at: HashMap<(String, Option<u64>, String), usize> = HashMap::new();
+    let mut table_rows: HashSet<Vec<String>> = HashSet::new();
     let strong = hits.iter().any(|h| h.object.is_some() && !h.weak_object);
     for h in &hits {
         if let Some(o) = &h.object {
@@ -515,29 +535,34 @@ fn finding_of(inputs: &Inputs, rule: &Rule, hits: Vec<Hit>, lang: &str) -> Findi
             }
         }
         for e in &h.evidence {
-            match evidence
-                .iter_mut()
-                .find(|x| x.file == e.file && x.line == e.line && x.excerpt == e.excerpt)
-            {
-                Some(x) => {
+            let key = (e.file.clone(), e.line, e.excerpt.clone());
+            match evidence_at.get(&key) {
+                Some(&i) => {
+                    let x = &mut evidence[i];
                     x.count += e.count;
                     x.first_seen = min_opt(x.first_seen.take(), e.first_seen.clone());
                     x.last_seen = max_opt(x.last_seen.take(), e.last_seen.clone());
                 }
-                None => evidence.push(e.clone()),
+                None => {
+                    evidence_at.insert(key, evidence.len());
+                    evidence.push(e.clone());
+                }
             }
         }
         if let Some(t) = &h.table {
             match &mut table {
                 Some(acc) if acc.columns == t.columns => {
                     for row in &t.rows {
-                        if !acc.rows.contains(row) {
+                        if table_rows.insert(row.clone()) {
                             acc.rows.push(row.clone());
                         }
                     }
                 }
                 Some(_) => {}
-                None => table = Some(t.clone()),
+                None => {
+                    table_rows.extend(t.rows.iter().cloned());
+                    table = Some(t.clone());
+                }
             }
         }
     }
@@ -598,23 +623,33 @@ fn finding_of(inputs: &Inputs, rule: &Rule, hits: Vec<Hit>, lang: &str) -> Findi
     }
     let ctx = serde_json::Value::Object(ctx_map);
     let render = |t: &str| crate::render::render_text(t, &ctx);
-    // Commands are pasted into a shell: bundle values in them are quoted where needed.
-    let cmd_ctx = crate::render::shell_quoted_context(&ctx);
+    // Commands are pasted into a shell: each value is quoted for the context it lands in,
+    // or withheld when it does not look like what it should be.
     let mut steps = Vec::new();
-    for s in &rule.spec.remediation {
+    for (s, commands) in rule.spec.remediation.iter().zip(&rule.commands) {
         if let Some(w) = &s.when {
             if !crate::render::eval_bool(w, &ctx) {
                 continue;
             }
         }
+        let mut withheld = Vec::new();
+        let mut lines = Vec::new();
+        for c in commands {
+            let r = c.render(&ctx);
+            if r.text.trim().is_empty() {
+                continue;
+            }
+            for w in r.withheld {
+                if !withheld.contains(&w) {
+                    withheld.push(w);
+                }
+            }
+            lines.push(r.text);
+        }
         steps.push(Step {
             text: render(s.text.get(lang)),
-            commands: s
-                .commands
-                .iter()
-                .map(|c| crate::render::render_text(c, &cmd_ctx))
-                .filter(|c| !c.trim().is_empty())
-                .collect(),
+            commands: lines,
+            withheld,
         });
     }
     let remediation = steps
@@ -710,21 +745,24 @@ fn node_ip_usage(index: &Index) -> Vec<NodeIpUsage> {
     if let Some(nnc) = &index.nnc {
         names.extend(nnc.iter().map(|n| n.metadata.name.clone()));
     }
+    // One pass over pods and NNCs, not one per node.
+    let mut running_on: HashMap<&str, i64> = HashMap::new();
+    for p in index.pods() {
+        if let Some(n) = p.spec.node_name.as_deref() {
+            if p.is_running() && !p.spec.host_network {
+                *running_on.entry(n).or_default() += 1;
+            }
+        }
+    }
+    let mut nnc_of: HashMap<&str, &crate::model::NodeNetworkConfig> = HashMap::new();
+    for n in index.nnc.iter().flatten() {
+        nnc_of.entry(n.metadata.name.as_str()).or_insert(n);
+    }
     names
         .into_iter()
         .map(|node| {
-            let running = index
-                .pods()
-                .filter(|p| {
-                    p.spec.node_name.as_deref() == Some(node.as_str())
-                        && p.is_running()
-                        && !p.spec.host_network
-                })
-                .count() as i64;
-            let nnc = index
-                .nnc
-                .as_ref()
-                .and_then(|l| l.iter().find(|n| n.metadata.name == node));
+            let running = running_on.get(node.as_str()).copied().unwrap_or(0);
+            let nnc = nnc_of.get(node.as_str()).copied();
             NodeIpUsage {
                 ipam_allocated: index
                     .ipam

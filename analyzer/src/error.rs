@@ -21,6 +21,10 @@ pub enum OpenError {
     /// The archive is damaged before any member could be read.
     #[error("{detail}")]
     Damaged { path: PathBuf, detail: String },
+    /// The bundle was read but held nothing the analyzer knows (no layout it reads, or
+    /// every known file failed): a report would say "no problem found" about nothing.
+    #[error("{}: {detail}", path.display())]
+    Unusable { path: PathBuf, detail: String },
 }
 
 impl OpenError {

@@ -92,6 +92,10 @@ impl Evidence {
 pub struct Step {
     pub text: String,
     pub commands: Vec<String>,
+    /// Bundle values left out of the commands because they do not look like what they
+    /// should be: each command shows `<placeholder>` instead.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub withheld: Vec<crate::render::shell::Withheld>,
 }
 
 /// A small table a structural check shows (per-node IPAM counts, closest pods).
@@ -167,6 +171,34 @@ pub struct BundleFacts {
     pub cluster: ClusterFacts,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collector: Option<String>,
+    /// The layout the reader recognised (`aksbundle/v1`, `kubectl-cluster-info-dump`,
+    /// `kubectl-cluster-info-dump-stream`, `troubleshoot.sh/v1beta2`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layout: Option<String>,
+    /// The objects were written as Go's internal types (kubectl 1.13 and older) and were
+    /// normalised on reading.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub legacy_shapes: bool,
+    /// How many objects of each kind were read, and how many container logs.
+    #[serde(default)]
+    pub counts: BTreeMap<String, u64>,
+    /// The collecting tool's own analysis (troubleshoot's `analysis.json`): shown as the
+    /// bundle's own analysis, never as findings of ours.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub own_analysis: Vec<OwnResult>,
+}
+
+/// One result of the collecting tool's own analyzers.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnResult {
+    /// The analyzer's name.
+    pub name: String,
+    /// Its severity in its own words (`error`, `warn`, `debug`, `pass` ...).
+    pub severity: String,
+    /// Its headline.
+    pub title: String,
+    /// Its detail.
+    pub message: String,
 }
 
 /// The report: the JSON contract's top level.

@@ -5,6 +5,7 @@
 //! reports ([`render`]). Data flows one way: reader → index → rules → story → report.
 
 pub mod batch;
+pub mod bounds;
 pub mod cases;
 pub mod checks;
 pub mod engine;
@@ -21,6 +22,7 @@ pub mod render;
 pub mod rules;
 pub mod scan;
 pub mod story;
+pub mod terminal;
 pub mod time;
 
 pub use engine::{analyze, Analysis, AnalyzeOptions};

@@ -17,6 +17,10 @@ pub struct Limits {
     /// Bytes of one log line that are matched; the rest of a longer line is skipped.
     /// Default 64 KiB.
     pub max_line_bytes: usize,
+    /// Bytes kept of one JSON string in an object file (an event message, a status
+    /// message); the rest is dropped as the file streams by and the string ends with
+    /// `… [truncated, N bytes]`. Default 64 KiB.
+    pub max_string_bytes: usize,
     /// Depth of archives nested in archives (a bundle inside a ticket's zip). Default 2.
     pub max_nesting: u32,
 }
@@ -29,6 +33,7 @@ impl Default for Limits {
             max_object_bytes: 512 << 20,
             max_members: 250_000,
             max_line_bytes: 64 << 10,
+            max_string_bytes: 64 << 10,
             max_nesting: 2,
         }
     }

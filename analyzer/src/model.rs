@@ -668,6 +668,14 @@ pub struct CollectionError {
     pub exit_code: Option<i64>,
     pub stderr: Option<String>,
     pub at: Option<String>,
+    /// The bundle file the error was read from, when it is not `manifest.json` (another
+    /// layout's errors file, or a log whose body is the error).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// How many fetches failed with these words, when the reader folded several into one
+    /// (absent: one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub count: Option<u64>,
 }
 
 #[cfg(test)]

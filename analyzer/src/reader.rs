@@ -15,7 +15,7 @@ use crate::error::{OpenError, ReadIssue};
 use crate::index::{Index, NamespaceObjects};
 use crate::layout::{self, ObjectKind, Role};
 use crate::limits::Limits;
-use crate::model::{self, List};
+use crate::model;
 use crate::scan::{ScanPlan, ScanResults, Scanner, TextFile, TextSource};
 
 /// What kind of container a bundle came in.
@@ -26,6 +26,8 @@ pub enum ContainerKind {
     Tar,
     Zip,
     Directory,
+    /// One text file: `kubectl cluster-info dump` printed to a stream.
+    Text,
 }
 
 /// The result of the reading pass.
@@ -69,20 +71,17 @@ pub fn read_bytes(
             0,
         )?,
         Some(ContainerKind::Zip) => read_zip(io::Cursor::new(bytes), path, &mut sink, 0)?,
+        _ if layout::dump::is_stream_head(&bytes[..bytes.len().min(4096)]) => {
+            read_text(&mut &bytes[..], path, &mut sink)
+        }
         _ => {
             return Err(OpenError::NotAnArchive {
                 path: path.to_path_buf(),
-                detail: "not a gzip, tar or zip file (checked by its first bytes)".into(),
+                detail: NOT_AN_ARCHIVE.into(),
             })
         }
     }
-    if sink.members_ok == 0 && sink.damaged.is_some() {
-        return Err(OpenError::Damaged {
-            path: path.to_path_buf(),
-            detail: sink.damaged.take().unwrap_or_default(),
-        });
-    }
-    Ok(sink.finish(kind.expect("matched above")))
+    conclude(sink, path, kind.unwrap_or(ContainerKind::Text))
 }
 
 /// Reads the bundle at `path`.
@@ -121,19 +120,59 @@ pub fn read_bundle(
                 read_tar(r, path, &mut sink, 0)?
             }
             Some(ContainerKind::Zip) => read_zip(BufReader::new(file), path, &mut sink, 0)?,
+            None if is_stream_file(&mut file).map_err(|e| OpenError::io(path, e))? => {
+                read_text(&mut BufReader::new(file), path, &mut sink)
+            }
             _ => {
                 return Err(OpenError::NotAnArchive {
                     path: path.to_path_buf(),
-                    detail: "not a gzip, tar or zip file (checked by its first bytes)".into(),
+                    detail: NOT_AN_ARCHIVE.into(),
                 })
             }
         }
-        kind.expect("matched above")
+        kind.unwrap_or(ContainerKind::Text)
     };
+    conclude(sink, path, container)
+}
+
+const NOT_AN_ARCHIVE: &str =
+    "not a gzip, tar or zip file (checked by its first bytes), nor a kubectl cluster-info dump";
+
+/// True when a file that is no archive starts like a `kubectl cluster-info dump` stream;
+/// the file is rewound.
+fn is_stream_file(file: &mut File) -> io::Result<bool> {
+    let mut head = Vec::with_capacity(4096);
+    (&mut *file).take(4096).read_to_end(&mut head)?;
+    file.rewind()?;
+    Ok(layout::dump::is_stream_head(&head))
+}
+
+/// A bundle that is one text file: the file is its only member.
+fn read_text(data: &mut dyn Read, path: &Path, sink: &mut Sink) {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "cluster-info-dump.txt".into());
+    sink.member(&name, MemberType::File, data, path, 0);
+}
+
+/// The end of reading: a container damaged before any member, or a bundle in which
+/// nothing known was read, cannot be used; anything else is analyzed.
+fn conclude(
+    mut sink: Sink,
+    path: &Path,
+    container: ContainerKind,
+) -> Result<ReadOutcome, OpenError> {
     if sink.members_ok == 0 && sink.damaged.is_some() {
         return Err(OpenError::Damaged {
             path: path.to_path_buf(),
             detail: sink.damaged.take().unwrap_or_default(),
+        });
+    }
+    if sink.damaged.is_none() && sink.index.is_empty() && sink.gaps.is_empty() {
+        return Err(OpenError::Unusable {
+            path: path.to_path_buf(),
+            detail: sink.unusable(),
         });
     }
     Ok(sink.finish(container))
@@ -396,16 +435,22 @@ fn feed(
 }
 
 /// Member types as archives describe them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum MemberType {
     File,
     Dir,
-    Link,
+    /// A symbolic link (target relative to its folder) or a tar hard link (target
+    /// relative to the archive's root). `None`: the target is the member's content (zip).
+    Link {
+        target: Option<String>,
+        hard: bool,
+    },
     Special,
 }
 
 fn read_tar<R: Read>(r: R, path: &Path, sink: &mut Sink, depth: u32) -> Result<(), OpenError> {
-    let mut archive = tar::Archive::new(r);
+    // The guard refuses oversized long-name and PAX members before the crate buffers them.
+    let mut archive = tar::Archive::new(crate::bounds::TarGuard::new(r));
     let entries = archive.entries().map_err(|e| OpenError::io(path, e))?;
     for entry in entries {
         let mut entry = match entry {
@@ -428,7 +473,12 @@ fn read_tar<R: Read>(r: R, path: &Path, sink: &mut Sink, depth: u32) -> Result<(
         let ty = match entry.header().entry_type() {
             tar::EntryType::Regular | tar::EntryType::Continuous => MemberType::File,
             tar::EntryType::Directory => MemberType::Dir,
-            tar::EntryType::Symlink | tar::EntryType::Link => MemberType::Link,
+            t @ (tar::EntryType::Symlink | tar::EntryType::Link) => MemberType::Link {
+                target: entry
+                    .link_name_bytes()
+                    .map(|b| String::from_utf8_lossy(&b).into_owned()),
+                hard: t == tar::EntryType::Link,
+            },
             tar::EntryType::GNULongName
             | tar::EntryType::GNULongLink
             | tar::EntryType::XHeader
@@ -457,7 +507,19 @@ fn read_zip<R: Read + Seek>(
     let raw_names: Vec<String> = (0..zip.len())
         .map(|i| zip.name_for_index(i).unwrap_or("?").to_string())
         .collect();
-    for i in 0..zip.len() {
+    // Entries sharing bytes (one deflate stream behind a thousand entries) are refused
+    // before any is inflated.
+    let overlapping = crate::bounds::zip_overlaps(&mut zip);
+    for (i, overlaps) in overlapping.into_iter().enumerate() {
+        if overlaps {
+            sink.members += 1;
+            sink.issue(
+                raw_names.get(i).map_or("?", String::as_str),
+                "entry overlaps another entry's bytes (an overlapping-entries zip bomb); skipped"
+                    .into(),
+            );
+            continue;
+        }
         let mut f = match zip.by_index(i) {
             Ok(f) => f,
             Err(e) => {
@@ -479,7 +541,11 @@ fn read_zip<R: Read + Seek>(
         let ty = if f.is_dir() {
             MemberType::Dir
         } else if f.is_symlink() {
-            MemberType::Link
+            // A zip symlink's target is its content; the sink reads it.
+            MemberType::Link {
+                target: None,
+                hard: false,
+            }
         } else if f.is_file() {
             MemberType::File
         } else {
@@ -536,7 +602,12 @@ fn read_dir_tree(root: &Path, sink: &mut Sink) -> Result<(), OpenError> {
                 }
             } else {
                 let ty = if ft.is_symlink() {
-                    MemberType::Link
+                    MemberType::Link {
+                        target: std::fs::read_link(&p)
+                            .ok()
+                            .map(|t| t.to_string_lossy().into_owned()),
+                        hard: false,
+                    }
                 } else {
                     MemberType::Special
                 };
@@ -559,7 +630,9 @@ fn rel_name(root: &Path, p: &Path) -> String {
         .replace('\\', "/")
 }
 
-/// Receives members, in any order, and builds the index and scan results.
+/// Receives members, in any order, and builds the index and scan results. Which index
+/// entry a member fills is its layout module's answer ([`layout::place`]); the sink
+/// parses and stores.
 struct Sink<'p> {
     limits: Limits,
     index: Index,
@@ -567,9 +640,28 @@ struct Sink<'p> {
     issues: Vec<ReadIssue>,
     damaged: Option<String>,
     seen: HashSet<String>,
+    /// Every file member's safe path, as written in the archive (links resolve to these).
+    files: HashSet<String>,
+    /// Links that stayed inside the bundle: (link, target), checked against `files` at the end.
+    links: Vec<(String, String)>,
+    /// Collection gaps read from other layouts' error files.
+    gaps: Vec<model::CollectionError>,
+    /// The collecting tool and its version, when the bundle says (troubleshoot's version.yaml).
+    tool: Option<(String, Option<String>)>,
+    /// The first entries of the bundle, for the "no layout I know" message.
+    tops: Vec<String>,
+    /// Known files that failed to read: how many, and the first one's message.
+    known_failed: (u64, Option<String>),
     members: u64,
     members_ok: u64,
 }
+
+/// Issues kept per file for skipped items; the rest are counted.
+const ITEM_ISSUES_PER_FILE: usize = 5;
+/// Collection gaps kept per errors file.
+const GAPS_PER_FILE: usize = 200;
+/// Bytes of a troubleshoot `-logs-errors.log` read.
+const LOG_ERROR_BYTES: u64 = 64 << 10;
 
 impl<'p> Sink<'p> {
     fn new(plan: &'p ScanPlan, limits: Limits) -> Self {
@@ -580,6 +672,12 @@ impl<'p> Sink<'p> {
             issues: Vec::new(),
             damaged: None,
             seen: HashSet::new(),
+            files: HashSet::new(),
+            links: Vec::new(),
+            gaps: Vec::new(),
+            tool: None,
+            tops: Vec::new(),
+            known_failed: (0, None),
             members: 0,
             members_ok: 0,
         }
@@ -629,10 +727,16 @@ impl<'p> Sink<'p> {
                 return true;
             }
         };
+        if self.tops.len() < 8 && ty != MemberType::Dir {
+            let top = parts[..parts.len().min(2)].join("/");
+            if !self.tops.contains(&top) {
+                self.tops.push(top);
+            }
+        }
         match ty {
             MemberType::Dir => return true,
-            MemberType::Link => {
-                self.issue(raw, "link member; skipped, not followed".into());
+            MemberType::Link { target, hard } => {
+                self.link(raw, &parts, target, hard, data);
                 return true;
             }
             MemberType::Special => {
@@ -640,6 +744,9 @@ impl<'p> Sink<'p> {
                 return true;
             }
             MemberType::File => {}
+        }
+        if depth == 0 {
+            self.files.insert(parts.join("/"));
         }
         let placed = layout::place(&parts);
         if !self.seen.insert(placed.rel.clone()) && placed.role != Role::Unknown {
@@ -649,26 +756,123 @@ impl<'p> Sink<'p> {
             );
             return true;
         }
-        if placed.role != Role::Unknown && self.index.layout.is_none() {
-            self.index.layout = Some(placed.layout);
-        }
         let rel = placed.rel.clone();
-        let result = match placed.role {
-            Role::Manifest => self.object(&rel, data, |ix, v| ix.manifest = Some(v)),
-            Role::Version => self.object(&rel, data, |ix, v| ix.version = Some(v)),
-            Role::Nodes => self.object(&rel, data, |ix, v: List<model::Node>| {
-                ix.nodes = Some(v.items)
+        let known = placed.role != Role::Unknown;
+        let placed_layout = placed.layout;
+        let result = match self.fill(placed, data, container, depth) {
+            Filled::Done(r) => r,
+            Filled::Nested => return true,
+        };
+        match result {
+            Ok(()) => {
+                self.members_ok += 1;
+                // The layout is the first that a member was read in: a stray file that
+                // only looks like another layout's (a Helm chart's version.yaml) fails to
+                // read and does not name the bundle's layout.
+                if known && self.index.layout.is_none() {
+                    self.index.layout = Some(placed_layout);
+                }
+            }
+            Err(message) => {
+                if known {
+                    self.known_failed.0 += 1;
+                    if self.known_failed.1.is_none() {
+                        self.known_failed.1 = Some(format!("{rel}: {message}"));
+                    }
+                }
+                self.issue(&rel, message)
+            }
+        }
+        true
+    }
+
+    /// A link member: one that stays inside the bundle is a duplicate of the member it
+    /// points at (troubleshoot's `all-logs/`), checked at the end; one that leaves it is
+    /// refused. Links are never followed.
+    fn link(
+        &mut self,
+        raw: &str,
+        parts: &[&str],
+        target: Option<String>,
+        hard: bool,
+        data: &mut dyn Read,
+    ) {
+        let target = match target {
+            Some(t) => t,
+            None => {
+                let mut t = String::new();
+                let _ = data.take(4096).read_to_string(&mut t);
+                t
+            }
+        };
+        match layout::link_target(parts, &target, hard) {
+            Ok(to) => self.links.push((raw.to_string(), to.join("/"))),
+            Err(why) => self.issue(raw, format!("link member ({why}); skipped, not followed")),
+        }
+    }
+
+    /// Reads one placed member into the index.
+    fn fill(
+        &mut self,
+        placed: layout::Placed,
+        data: &mut dyn Read,
+        container: &Path,
+        depth: u32,
+    ) -> Filled {
+        let rel = placed.rel;
+        let lay = placed.layout;
+        let legacy = matches!(
+            lay,
+            layout::Layout::ClusterInfoDump | layout::Layout::ClusterInfoDumpStream
+        );
+        let normalize: fn(&mut serde_json::Value) -> bool = if legacy {
+            layout::dump::normalize_internal
+        } else {
+            layout::objects::as_is
+        };
+        Filled::Done(match placed.role {
+            Role::Manifest => self.value(data).and_then(|v| {
+                self.index.manifest = Some(
+                    serde_json::from_value(v)
+                        .map_err(|e| layout::objects::describe_json_error(&e))?,
+                );
+                Ok(())
             }),
-            Role::Nnc => self.object(&rel, data, |ix, v: List<model::NodeNetworkConfig>| {
-                ix.nnc = Some(v.items)
+            Role::Version(shape) => self.value(data).and_then(|v| {
+                self.index.version = Some(match shape {
+                    layout::VersionShape::Kubectl => serde_json::from_value(v)
+                        .map_err(|e| layout::objects::describe_json_error(&e))?,
+                    layout::VersionShape::Troubleshoot => model::VersionInfo {
+                        server_version: Some(model::VersionDetail {
+                            git_version: layout::troubleshoot::cluster_version(&v),
+                        }),
+                        client_version: None,
+                    },
+                });
+                Ok(())
             }),
-            Role::Ipam { node } => self.object(&rel, data, move |ix, mut v: model::IpamCounts| {
+            Role::Nodes => self.list(&rel, data, normalize).map(|v| {
+                self.index.nodes_file = Some(rel.clone());
+                self.index.nodes = Some(v);
+            }),
+            Role::Nnc => self
+                .list(&rel, data, normalize)
+                .map(|v| self.index.nnc = Some(v)),
+            Role::Ipam { node } => self.value(data).and_then(|v| {
+                let mut v: model::IpamCounts = serde_json::from_value(v)
+                    .map_err(|e| layout::objects::describe_json_error(&e))?;
                 if v.node.is_empty() {
                     v.node = node.clone();
                 }
-                ix.ipam.insert(node, v);
+                self.index.ipam.insert(node, v);
+                Ok(())
             }),
-            Role::Objects { namespace, kind } => self.namespaced(&rel, namespace, kind, data),
+            Role::Objects { namespace, kind } => {
+                self.index
+                    .object_files
+                    .insert((namespace.clone(), kind), rel.clone());
+                self.namespaced(&rel, namespace, kind, data, normalize)
+            }
             Role::Log {
                 namespace,
                 pod,
@@ -698,9 +902,68 @@ impl<'p> Sink<'p> {
                 true,
                 data,
             ),
+            Role::ListErrors { step } => self.value(data).and_then(|v| {
+                let errors = layout::troubleshoot::list_errors(&v)?;
+                if errors.len() > GAPS_PER_FILE {
+                    self.issue(
+                        &rel,
+                        format!(
+                            "{} errors; the first {GAPS_PER_FILE} were kept",
+                            errors.len()
+                        ),
+                    );
+                }
+                for (ns, message) in errors.into_iter().take(GAPS_PER_FILE) {
+                    self.gaps.push(model::CollectionError {
+                        step: Some(match ns {
+                            Some(ns) => format!("{step}/{ns}"),
+                            None => step.clone(),
+                        }),
+                        stderr: Some(crate::engine::cut(&message)),
+                        file: Some(rel.clone()),
+                        ..Default::default()
+                    });
+                }
+                Ok(())
+            }),
+            Role::LogErrors {
+                namespace,
+                pod,
+                container,
+            } => {
+                let mut text = Vec::new();
+                match data.take(LOG_ERROR_BYTES).read_to_end(&mut text) {
+                    Ok(_) => {
+                        let text = String::from_utf8_lossy(&text).trim().to_string();
+                        self.index.logs_read += 1;
+                        self.index.log_gaps += 1;
+                        self.gaps.push(model::CollectionError {
+                            step: Some(format!("logs/{namespace}/{pod}/{container}")),
+                            stderr: Some(crate::engine::cut(&text)),
+                            file: Some(rel.clone()),
+                            ..Default::default()
+                        });
+                        Ok(())
+                    }
+                    Err(e) => Err(format!("read failed: {e}")),
+                }
+            }
+            Role::BundleVersion => {
+                let mut bytes = Vec::new();
+                match data.take(LOG_ERROR_BYTES).read_to_end(&mut bytes) {
+                    Ok(_) => layout::troubleshoot::bundle_version(&bytes)
+                        .map(|v| self.tool = Some(("troubleshoot".into(), v))),
+                    Err(e) => Err(format!("read failed: {e}")),
+                }
+            }
+            Role::OwnAnalysis => self.value(data).and_then(|v| {
+                self.index.own_analysis = layout::troubleshoot::own_analysis(&v)?;
+                Ok(())
+            }),
             Role::Attachment { .. } if depth < self.limits.max_nesting && is_archive_name(&rel) => {
                 // A ticket export keeps the bundle archive among its attachments.
-                return self.nested(&rel, data, container, depth);
+                self.nested(&rel, data, container, depth);
+                return Filled::Nested;
             }
             Role::Attachment { .. } => self.text(
                 TextFile {
@@ -716,19 +979,119 @@ impl<'p> Sink<'p> {
             ),
             Role::Unknown => {
                 if depth < self.limits.max_nesting && is_archive_name(&rel) {
-                    return self.nested(&rel, data, container, depth);
+                    self.nested(&rel, data, container, depth);
+                    return Filled::Nested;
                 }
-                Ok(())
+                return self.maybe_stream(&rel, data);
             }
-        };
-        match result {
-            Ok(()) => self.members_ok += 1,
-            Err(message) => self.issue(&rel, message),
-        }
-        true
+        })
     }
 
-    fn nested(&mut self, rel: &str, data: &mut dyn Read, container: &Path, depth: u32) -> bool {
+    /// A file no layout places by path may still be a `kubectl cluster-info dump` printed
+    /// to one stream (pasted into a ticket): recognised by its first bytes.
+    fn maybe_stream(&mut self, rel: &str, data: &mut dyn Read) -> Filled {
+        let mut head = Vec::with_capacity(4096);
+        if data.take(4096).read_to_end(&mut head).is_err() || !layout::dump::is_stream_head(&head) {
+            return Filled::Done(Ok(()));
+        }
+        let known = self.index.layout.is_none();
+        if known {
+            self.index.layout = Some(layout::Layout::ClusterInfoDumpStream);
+        }
+        let mut chained = (&head[..]).chain(data);
+        Filled::Done(self.dump_stream(rel, &mut chained))
+    }
+
+    /// Reads a dump stream: its log sections go through the scanner as they pass, its JSON
+    /// documents are parsed after, each routed by its kind (or its place in kubectl's order).
+    fn dump_stream(&mut self, rel: &str, data: &mut dyn Read) -> Result<(), String> {
+        let limit = self.limits.max_object_bytes;
+        let mut limited = MemberLimit {
+            inner: data,
+            left: self.limits.max_member_bytes,
+            limit: self.limits.max_member_bytes,
+            flag: "--max-member-bytes",
+        };
+        let mut split = layout::dump::StreamSplit::new(BufReader::new(&mut limited), limit);
+        let file = TextFile {
+            file: rel.to_string(),
+            source: TextSource::Log,
+            namespace: None,
+            pod: None,
+            container: None,
+            previous: false,
+        };
+        self.index.text_files.push(file.clone());
+        let scanned = self.scanner.scan(file, true, &mut split);
+        let layout::dump::StreamSplit { docs, errors, .. } = split;
+        for e in errors {
+            self.issue(rel, e);
+        }
+        // Namespaces of empty lists come from the other lists of the same namespace.
+        let mut parsed: Vec<(layout::dump::StreamDoc, Vec<serde_json::Value>)> = Vec::new();
+        for (i, doc) in docs.iter().enumerate() {
+            let v = match layout::objects::parse(doc) {
+                Ok(v) => v,
+                Err(e) => {
+                    self.issue(rel, format!("document {}: {e}", i + 1));
+                    continue;
+                }
+            };
+            let what = layout::dump::stream_doc(&v, parsed.len());
+            match layout::objects::items(v) {
+                Ok(items) => parsed.push((what, items)),
+                Err(e) => self.issue(rel, format!("document {}: {e}", i + 1)),
+            }
+        }
+        for (what, items) in parsed {
+            match what {
+                layout::dump::StreamDoc::Nodes => {
+                    let nodes = self.typed(rel, items, layout::dump::normalize_internal);
+                    self.index.nodes.get_or_insert_with(Vec::new).extend(nodes);
+                    self.index.nodes_file = Some(rel.to_string());
+                }
+                layout::dump::StreamDoc::Objects(kind) => {
+                    self.stream_objects(rel, kind, items);
+                }
+                layout::dump::StreamDoc::Other => {}
+            }
+        }
+        scanned.map_err(|e| match limit_hit(&e) {
+            Some(l) => l,
+            None => format!("read failed: {e}"),
+        })
+    }
+
+    /// One list of a dump stream, split by the namespace its items name.
+    fn stream_objects(&mut self, rel: &str, kind: ObjectKind, items: Vec<serde_json::Value>) {
+        let mut by_ns: std::collections::BTreeMap<String, Vec<serde_json::Value>> =
+            Default::default();
+        for mut item in items {
+            layout::dump::normalize_internal(&mut item);
+            let ns = item
+                .pointer("/metadata/namespace")
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or("default")
+                .to_string();
+            by_ns.entry(ns).or_default().push(item);
+        }
+        for (ns, items) in by_ns {
+            self.index
+                .object_files
+                .insert((ns.clone(), kind), rel.to_string());
+            // Already normalised above; the typed pass must not see them as internal.
+            let _ = self.store(
+                rel,
+                ns,
+                kind,
+                Source::Items(items),
+                layout::objects::as_is,
+                true,
+            );
+        }
+    }
+
+    fn nested(&mut self, rel: &str, data: &mut dyn Read, container: &Path, depth: u32) {
         let inner_path = container.join(rel);
         let mut head = [0u8; 512];
         let mut n = 0;
@@ -738,7 +1101,7 @@ impl<'p> Sink<'p> {
                 Ok(k) => n += k,
                 Err(e) => {
                     self.issue(rel, format!("cannot read nested archive: {e}"));
-                    return true;
+                    return;
                 }
             }
         }
@@ -762,37 +1125,79 @@ impl<'p> Sink<'p> {
                     Ok(_) => read_zip(io::Cursor::new(bytes), &inner_path, self, depth + 1),
                     Err(e) => {
                         self.issue(rel, format!("nested zip not read: {e}"));
-                        return true;
+                        return;
                     }
                 }
             }
-            _ => return true,
+            _ => return,
         };
         if let Err(e) = result {
             self.issue(rel, format!("nested archive not read: {e}"));
         }
-        true
     }
 
-    fn object<T: DeserializeOwned>(
-        &mut self,
-        _rel: &str,
-        data: &mut dyn Read,
-        store: impl FnOnce(&mut Index, T),
-    ) -> Result<(), String> {
+    /// An object file's JSON, read whole within `--max-object-bytes`.
+    fn value(&mut self, data: &mut dyn Read) -> Result<serde_json::Value, String> {
+        let bytes = self.bytes(data)?;
+        // Deeply nested hostile JSON: serde_json's recursion limit (128) turns it into an error.
+        layout::objects::parse(&bytes)
+    }
+
+    /// An object file's bytes, read whole within `--max-object-bytes`.
+    fn bytes(&mut self, data: &mut dyn Read) -> Result<Vec<u8>, String> {
         let mut limited = MemberLimit {
             inner: data,
             left: self.limits.max_object_bytes,
             limit: self.limits.max_object_bytes,
             flag: "--max-object-bytes",
         };
-        let reader = BufReader::with_capacity(64 << 10, &mut limited);
-        let mut de = serde_json::Deserializer::from_reader(reader);
+        // Strings are cut as they stream by: a 400 MB message never reaches memory.
+        let mut capped =
+            crate::bounds::JsonStringCap::new(&mut limited, self.limits.max_string_bytes);
+        let mut bytes = Vec::new();
+        capped
+            .read_to_end(&mut bytes)
+            .map_err(|e| match limit_hit(&e) {
+                Some(l) => l,
+                None => format!("read failed: {e}"),
+            })?;
+        Ok(bytes)
+    }
+
+    /// Items of a list file, typed as they are read; skipped items are reported on the file.
+    fn list<T: DeserializeOwned>(
+        &mut self,
+        rel: &str,
+        data: &mut dyn Read,
+        normalize: fn(&mut serde_json::Value) -> bool,
+    ) -> Result<Vec<T>, String> {
+        let bytes = self.bytes(data)?;
         // Deeply nested hostile JSON: serde_json's recursion limit (128) turns it into an error.
-        let value = T::deserialize(&mut de).map_err(|e| describe_json_error(&e))?;
-        de.end().map_err(|e| describe_json_error(&e))?;
-        store(&mut self.index, value);
-        Ok(())
+        let t = layout::objects::read_typed::<T>(&bytes, normalize)?;
+        Ok(self.report_typed(rel, t))
+    }
+
+    fn typed<T: DeserializeOwned>(
+        &mut self,
+        rel: &str,
+        items: Vec<serde_json::Value>,
+        normalize: fn(&mut serde_json::Value) -> bool,
+    ) -> Vec<T> {
+        let t = layout::objects::typed::<T>(items, normalize);
+        self.report_typed(rel, t)
+    }
+
+    /// Keeps what was typed and reports what was skipped.
+    fn report_typed<T>(&mut self, rel: &str, t: layout::objects::Typed<T>) -> Vec<T> {
+        self.index.legacy_shapes |= t.normalized;
+        let more = t.skipped.len().saturating_sub(ITEM_ISSUES_PER_FILE);
+        for m in t.skipped.into_iter().take(ITEM_ISSUES_PER_FILE) {
+            self.issue(rel, m);
+        }
+        if more > 0 {
+            self.issue(rel, format!("{more} more items skipped"));
+        }
+        t.items
     }
 
     fn namespaced(
@@ -801,32 +1206,48 @@ impl<'p> Sink<'p> {
         ns: String,
         kind: ObjectKind,
         data: &mut dyn Read,
+        normalize: fn(&mut serde_json::Value) -> bool,
     ) -> Result<(), String> {
-        fn slot(ix: &mut Index, ns: String) -> &mut NamespaceObjects {
-            ix.namespaces.entry(ns).or_default()
+        let bytes = self.bytes(data)?;
+        self.store(rel, ns, kind, Source::Bytes(&bytes), normalize, false)
+    }
+
+    /// Types the items of `src` as `kind` and stores them under `ns` (appending when
+    /// `append`, as a stream may hold several lists of one namespace).
+    fn store(
+        &mut self,
+        rel: &str,
+        ns: String,
+        kind: ObjectKind,
+        src: Source,
+        normalize: fn(&mut serde_json::Value) -> bool,
+        append: bool,
+    ) -> Result<(), String> {
+        fn put<T>(slot: &mut Option<Vec<T>>, v: Vec<T>, append: bool) {
+            match slot {
+                Some(old) if append => old.extend(v),
+                _ => *slot = Some(v),
+            }
+        }
+        macro_rules! fill {
+            ($field:ident) => {{
+                let t = match src {
+                    Source::Bytes(b) => layout::objects::read_typed(b, normalize)?,
+                    Source::Items(items) => layout::objects::typed(items, normalize),
+                };
+                let v = self.report_typed(rel, t);
+                put(&mut slot(&mut self.index, ns).$field, v, append)
+            }};
         }
         match kind {
-            ObjectKind::Pods => self.object(rel, data, |ix, v: List<model::Pod>| {
-                slot(ix, ns).pods = Some(v.items)
-            }),
-            ObjectKind::Events => self.object(rel, data, |ix, v: List<model::Event>| {
-                slot(ix, ns).events = Some(v.items)
-            }),
-            ObjectKind::Services => self.object(rel, data, |ix, v: List<model::Service>| {
-                slot(ix, ns).services = Some(v.items)
-            }),
-            ObjectKind::Endpoints => self.object(rel, data, |ix, v: List<model::Endpoints>| {
-                slot(ix, ns).endpoints = Some(v.items)
-            }),
-            ObjectKind::NetworkPolicies => {
-                self.object(rel, data, |ix, v: List<model::NetworkPolicy>| {
-                    slot(ix, ns).network_policies = Some(v.items)
-                })
-            }
-            ObjectKind::Jobs => self.object(rel, data, |ix, v: List<model::Job>| {
-                slot(ix, ns).jobs = Some(v.items)
-            }),
+            ObjectKind::Pods => fill!(pods),
+            ObjectKind::Events => fill!(events),
+            ObjectKind::Services => fill!(services),
+            ObjectKind::Endpoints => fill!(endpoints),
+            ObjectKind::NetworkPolicies => fill!(network_policies),
+            ObjectKind::Jobs => fill!(jobs),
         }
+        Ok(())
     }
 
     fn text(&mut self, file: TextFile, dump: bool, data: &mut dyn Read) -> Result<(), String> {
@@ -845,11 +1266,69 @@ impl<'p> Sink<'p> {
             })
     }
 
-    fn finish(self, container: ContainerKind) -> ReadOutcome {
+    /// Why a bundle that yielded nothing known cannot be used, in one line.
+    fn unusable(&self) -> String {
+        if let (n, Some(first)) = &self.known_failed {
+            return format!(
+                "nothing in the bundle could be read: {n} file{} of a known layout failed (first: {})",
+                if *n == 1 { "" } else { "s" },
+                visible(first)
+            );
+        }
+        if self.tops.is_empty() {
+            return "no layout I know: the bundle holds no files".into();
+        }
+        let tops: Vec<String> = self.tops.iter().map(|t| visible(t)).collect();
+        format!(
+            "no layout I know: no Kubernetes objects or logs found; top-level entries {}{}",
+            tops.join(", "),
+            if self.tops.len() >= 8 { ", ..." } else { "" }
+        )
+    }
+
+    fn finish(mut self, container: ContainerKind) -> ReadOutcome {
+        for (link, target) in std::mem::take(&mut self.links) {
+            if !self.files.contains(&target) {
+                self.issue(
+                    &link,
+                    "link to a member the bundle does not hold; skipped, not followed".into(),
+                );
+            }
+        }
+        let mut scan = self.scanner.finish();
+        self.index.logs_read += scan.logs_read;
+        self.index.log_gaps += scan.gaps.len() as u64;
+        let mut gaps = std::mem::take(&mut self.gaps);
+        gaps.extend(log_gap_errors(
+            std::mem::take(&mut scan.gaps),
+            self.index.logs_read,
+        ));
+        let layout = self.index.layout;
+        match &mut self.index.manifest {
+            Some(m) => m.errors.extend(gaps),
+            None => {
+                // Another layout's collection record: what it says about its collection.
+                let foreign = layout.filter(|l| *l != layout::Layout::V1);
+                if foreign.is_some() || !gaps.is_empty() {
+                    self.index.manifest = Some(model::Manifest {
+                        format: foreign.map(|l| l.name().to_string()),
+                        collector: self
+                            .tool
+                            .take()
+                            .map(|(name, version)| model::CollectorInfo {
+                                name: Some(name),
+                                version,
+                            }),
+                        errors: gaps,
+                        ..Default::default()
+                    });
+                }
+            }
+        }
         ReadOutcome {
             container,
             index: self.index,
-            scan: self.scanner.finish(),
+            scan,
             issues: self.issues,
             damaged: self.damaged,
             members: self.members,
@@ -857,28 +1336,97 @@ impl<'p> Sink<'p> {
     }
 }
 
+/// Where a list's items come from: an object file's bytes (typed as they are read), or
+/// items already parsed (a document of a dump stream).
+enum Source<'a> {
+    Bytes(&'a [u8]),
+    Items(Vec<serde_json::Value>),
+}
+
+/// What reading one placed member came to.
+enum Filled {
+    Done(Result<(), String>),
+    /// A nested archive, read member by member into the same sink.
+    Nested,
+}
+
+fn slot(ix: &mut Index, ns: String) -> &mut NamespaceObjects {
+    ix.namespaces.entry(ns).or_default()
+}
+
+/// Text from a bundle in a one-line message: control characters shown, length capped.
+fn visible(s: &str) -> String {
+    let mut out: String = s.chars().take(200).flat_map(char::escape_debug).collect();
+    if s.chars().count() > 200 {
+        out.push('…');
+    }
+    out
+}
+
+/// Log fetch errors as collection gaps. When most fetches failed the same way (at least
+/// three, and half of the logs read), that is said once, with how many, rather than once
+/// per container: it is one fault (often the API server's path to the kubelets).
+fn log_gap_errors(gaps: Vec<crate::scan::LogGap>, logs_read: u64) -> Vec<model::CollectionError> {
+    static NAMES: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r#""[^"]*"|\(get pods [^)]*\)|/containerLogs/\S+|containerd://\S+|docker://\S+"#,
+        )
+        .expect("static regex")
+    });
+    let of = |g: &crate::scan::LogGap| {
+        let f = &g.file;
+        let mut step = format!(
+            "logs/{}/{}/{}",
+            f.namespace.as_deref().unwrap_or("?"),
+            f.pod.as_deref().unwrap_or("?"),
+            f.container.as_deref().unwrap_or("?")
+        );
+        if f.previous {
+            step.push_str("/previous");
+        }
+        model::CollectionError {
+            step: Some(step),
+            stderr: Some(g.text.clone()),
+            file: Some(f.file.clone()),
+            ..Default::default()
+        }
+    };
+    let mut groups: std::collections::BTreeMap<String, Vec<&crate::scan::LogGap>> =
+        Default::default();
+    for g in &gaps {
+        groups
+            .entry(NAMES.replace_all(&g.text, "…").into_owned())
+            .or_default()
+            .push(g);
+    }
+    let most = groups
+        .iter()
+        .max_by_key(|(_, v)| v.len())
+        .filter(|(_, v)| v.len() >= 3 && (v.len() as u64) * 2 >= logs_read)
+        .map(|(k, v)| (k.clone(), v.len()));
+    let mut out = Vec::new();
+    if let Some((key, n)) = &most {
+        let first = groups[key][0];
+        let mut e = of(first);
+        e.step = Some("logs".into());
+        e.count = Some(*n as u64);
+        out.push(e);
+    }
+    for g in &gaps {
+        let key = NAMES.replace_all(&g.text, "…");
+        if most.as_ref().is_some_and(|(k, _)| *k == key) {
+            continue;
+        }
+        out.push(of(g));
+    }
+    out
+}
+
 fn is_archive_name(rel: &str) -> bool {
     let lower = rel.to_ascii_lowercase();
     [".tar.gz", ".tgz", ".tar", ".zip"]
         .iter()
         .any(|ext| lower.ends_with(ext))
-}
-
-fn describe_json_error(e: &serde_json::Error) -> String {
-    if e.is_io() {
-        let inner = e.to_string();
-        return format!("read failed: {inner}");
-    }
-    match e.classify() {
-        serde_json::error::Category::Eof => format!(
-            "truncated JSON (ends at line {}, column {})",
-            e.line(),
-            e.column()
-        ),
-        serde_json::error::Category::Syntax => format!("invalid JSON: {e}"),
-        serde_json::error::Category::Data => format!("unexpected JSON shape: {e}"),
-        serde_json::error::Category::Io => format!("read failed: {e}"),
-    }
 }
 
 #[cfg(test)]

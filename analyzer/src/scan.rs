@@ -189,10 +189,29 @@ pub struct ScanResults {
     pub context: Vec<ContextLine>,
     /// The last lines of every previous-instance log, in file order.
     pub tails: Vec<ContextLine>,
+    /// Container logs whose body is a fetch error rather than the log (see
+    /// [`crate::layout::is_log_fetch_error`]).
+    pub gaps: Vec<LogGap>,
+    /// Container logs read: log files, and the sections of dump `logs.txt` files.
+    pub logs_read: u64,
     /// Lines scanned, for the performance figures.
     pub lines: u64,
     pub bytes: u64,
 }
+
+/// A container log whose body is the API server's or kubelet's error instead of the log.
+#[derive(Debug, Clone)]
+pub struct LogGap {
+    /// The file, with the container (and for dumps the pod) the body belongs to.
+    pub file: TextFile,
+    /// The line the error is on.
+    pub line: u64,
+    /// The error, cut to an excerpt.
+    pub text: String,
+}
+
+/// Lines a log body may have and still be a fetch error (the error and a blank line).
+const GAP_MAX_LINES: u64 = 3;
 
 /// Scans text members with one reusable buffer.
 pub struct Scanner<'p> {
@@ -212,6 +231,12 @@ struct FileState {
     ctx: std::collections::VecDeque<ContextLine>,
     /// Set for previous-instance logs: their last lines.
     tail: Option<std::collections::VecDeque<ContextLine>>,
+    /// The first line of the body (the file, or the current dump section) and its number.
+    first: Option<(u64, Vec<u8>)>,
+    /// The line number the current body starts after.
+    body_start: u64,
+    /// A dump section is open.
+    in_section: bool,
 }
 
 impl<'p> Scanner<'p> {
@@ -247,11 +272,17 @@ impl<'p> Scanner<'p> {
             per_pattern: HashMap::new(),
             ctx: Default::default(),
             tail: None,
+            first: None,
+            body_start: 0,
+            in_section: false,
         };
         if st.file.previous && st.file.source == TextSource::Log {
             st.tail = Some(Default::default());
         }
         let result = self.scan_inner(&mut st, reader);
+        if st.file.source == TextSource::Log && (!st.dump_logs || st.in_section) {
+            self.end_body(&mut st);
+        }
         // Whatever was read before an error still counts.
         let mut hits: Vec<LineHit> = st.hits.into_values().collect();
         hits.sort_by_key(|h| (h.pattern, h.line));
@@ -352,8 +383,30 @@ impl<'p> Scanner<'p> {
         Ok(())
     }
 
+    /// Closes a log body (a file, or a dump section): counts it, and records it as a gap
+    /// when it is a short fetch error.
+    fn end_body(&mut self, st: &mut FileState) {
+        self.results.logs_read += 1;
+        if let Some((line, text)) = st.first.take() {
+            if st.line_no.saturating_sub(st.body_start) <= GAP_MAX_LINES
+                && crate::layout::is_log_fetch_error(&text)
+            {
+                self.results.gaps.push(LogGap {
+                    file: st.file.clone(),
+                    line,
+                    text: excerpt(text.trim_ascii()),
+                });
+            }
+        }
+    }
+
     /// A block of whole lines (ending with '\n', except at end of file).
     fn block(&mut self, st: &mut FileState, plan: &ScanPlan, data: &[u8]) {
+        if st.line_no == 0 && !st.dump_logs && st.first.is_none() {
+            let end = memchr::memchr(b'\n', data).unwrap_or(data.len());
+            let first = &data[..end.min(EXCERPT_BYTES)];
+            st.first = Some((1, split_timestamp(first).1.to_vec()));
+        }
         if st.dump_logs || st.context || st.tail.is_some() {
             self.each_line(st, plan, data);
             return;
@@ -405,8 +458,26 @@ impl<'p> Scanner<'p> {
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
         if st.dump_logs {
             if let Some(marker) = crate::layout::dump_marker(raw) {
-                st.file.container = marker;
+                if st.in_section && st.file.source == TextSource::Log {
+                    self.end_body(st);
+                }
+                st.in_section = marker.is_some();
+                st.body_start = st.line_no;
+                st.first = None;
+                match marker {
+                    Some(section) => {
+                        st.file.container = Some(section.container);
+                        if section.pod.is_some() {
+                            st.file.namespace = section.namespace;
+                            st.file.pod = section.pod;
+                        }
+                    }
+                    None => st.file.container = None,
+                }
                 return;
+            }
+            if st.in_section && st.first.is_none() && !raw.trim_ascii().is_empty() {
+                st.first = Some((st.line_no, raw[..raw.len().min(EXCERPT_BYTES)].to_vec()));
             }
         }
         let (ts, text) = split_timestamp(raw);

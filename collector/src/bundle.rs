@@ -1,6 +1,6 @@
 //! Writing a bundle: files are staged in a private temporary directory as steps finish, then
 //! packed into a `.tar.gz` that is itself written to a temporary file beside the destination
-//! and renamed into place. Dropping a [`Staging`] before [`Staging::finish`] (error, Ctrl-C)
+//! and renamed into place (a device, FIFO or `-` is written straight; see `outfile`). Dropping a [`Staging`] before [`Staging::finish`] (error, Ctrl-C)
 //! removes everything, so no half-written bundle is ever left.
 
 use crate::error::CollectError;
@@ -58,6 +58,32 @@ impl Staging {
         Ok(())
     }
 
+    /// Creates (or truncates) member `rel` and returns it open for writing, for output that
+    /// is streamed rather than held in memory (container logs).
+    pub fn create(&self, rel: &str) -> Result<fs::File, CollectError> {
+        let path = self.member_path(rel)?;
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).map_err(|e| CollectError::write(parent, e))?;
+        }
+        let file = fs::File::create(&path).map_err(|e| CollectError::write(&path, e))?;
+        self.written
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(rel.to_string());
+        Ok(file)
+    }
+
+    /// Removes member `rel` (a streamed log that turned out empty because kubectl failed).
+    pub fn remove(&self, rel: &str) {
+        if let Ok(path) = self.member_path(rel) {
+            let _ = fs::remove_file(path);
+        }
+        self.written
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(rel);
+    }
+
     /// True when `rel` was written.
     pub fn contains(&self, rel: &str) -> bool {
         self.written
@@ -92,27 +118,29 @@ impl Staging {
     }
 
     /// Packs every member under `root/` into a gzip'd tar at `out`: `manifest.json` first,
-    /// the rest in sorted order. The archive is written to a temporary file in `out`'s
-    /// directory and renamed over `out` only when complete. `mtime` (seconds since the epoch)
-    /// stamps every member so the archive does not depend on staging times.
+    /// the rest in sorted order. `out` is written by the rules of [`outfile::Target`]: a
+    /// regular file (or a new one) through a temporary file beside it, renamed over it only
+    /// when complete; a device or FIFO (or `-`, standard output) straight; a symbolic link
+    /// is resolved. `mtime` (seconds since the epoch) stamps every member so the archive
+    /// does not depend on staging times.
     pub fn finish(self, out: &Path, root: &str, mtime: u64) -> Result<Written, CollectError> {
-        let dest_dir = match out.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let tmp = tempfile::Builder::new()
-            .prefix(".aksbundle-")
-            .suffix(".tar.gz.tmp")
-            .tempfile_in(&dest_dir)
-            .map_err(|e| CollectError::write(&dest_dir, e))?;
+        let output = outfile::Output::create(out).map_err(|e| {
+            let path = e.path().to_path_buf();
+            CollectError::write(path, into_io(e))
+        })?;
+        let shown = output.path().to_path_buf();
+        let werr = |e| CollectError::write(&shown, e);
         let mut members = self.members();
         members.sort_by_key(|m| (m != "manifest.json", m.clone()));
         let files = members.len();
+        let mut counted = Counted {
+            inner: output,
+            bytes: 0,
+        };
         {
-            let gz = GzEncoder::new(BufWriter::new(tmp.as_file()), Compression::default());
+            let gz = GzEncoder::new(BufWriter::new(&mut counted), Compression::default());
             let mut tar = tar::Builder::new(gz);
             tar.mode(tar::HeaderMode::Deterministic);
-            let werr = |e| CollectError::write(out, e);
             for member in &members {
                 let data = fs::read(self.dir.path().join(member)).map_err(werr)?;
                 let mut header = tar::Header::new_gnu();
@@ -127,21 +155,39 @@ impl Staging {
             let mut buf = gz.finish().map_err(werr)?;
             buf.flush().map_err(werr)?;
         }
-        tmp.as_file()
-            .sync_all()
-            .map_err(|e| CollectError::write(tmp.path(), e))?;
-        let file = tmp
-            .persist(out)
-            .map_err(|e| CollectError::write(out, e.error))?;
-        let bytes = file
-            .metadata()
-            .map_err(|e| CollectError::write(out, e))?
-            .len();
+        let bytes = counted.bytes;
+        counted
+            .inner
+            .commit()
+            .map_err(|e| CollectError::write(e.path().to_path_buf(), into_io(e)))?;
         Ok(Written {
             path: out.to_path_buf(),
             bytes,
             files,
         })
+    }
+}
+
+/// The I/O error inside an output error (the path travels in [`CollectError::Write`]).
+fn into_io(e: outfile::Error) -> std::io::Error {
+    std::io::Error::new(e.io().kind(), e.io().to_string())
+}
+
+/// Counts the bytes written through it (the archive's size, also for a device or a pipe).
+struct Counted<W> {
+    inner: W,
+    bytes: u64,
+}
+
+impl<W: Write> Write for Counted<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.bytes += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
     }
 }
 

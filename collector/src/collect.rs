@@ -12,6 +12,7 @@ use crate::options::Options;
 use crate::plan::{self, LogReason, LogTarget, NamespacedKind, NAMESPACED, NNC_RESOURCE};
 use crate::pool;
 use crate::redact;
+use crate::terminal;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -25,7 +26,9 @@ pub const MAX_ATTACHMENT_BYTES: u64 = 16 * 1024 * 1024;
 /// Timeout of each `kubectl delete` of a debug pod after Ctrl-C.
 const CLEANUP_TIMEOUT: Duration = Duration::from_secs(15);
 
-/// What a finished collection produced, for the summary the CLI prints.
+/// What a finished collection produced, for the summary the CLI prints. Every text field
+/// that came from the cluster or kubectl (step errors, notes, cluster info) is safe for a
+/// terminal: control characters are shown as `\xNN` (see [`crate::terminal`]).
 #[derive(Debug, Clone)]
 pub struct Summary {
     /// The bundle written.
@@ -46,7 +49,7 @@ pub struct Summary {
     pub namespaces: usize,
     /// Secrets redacted.
     pub redactions: u64,
-    /// Steps that failed (also in the manifest).
+    /// Steps that failed (also in the manifest, where stderr is kept as kubectl wrote it).
     pub errors: Vec<StepError>,
     /// Things worth telling the user that are not failures (e.g. no NNC CRD).
     pub notes: Vec<String>,
@@ -154,12 +157,41 @@ pub fn collect(opts: &Options) -> Result<Summary, CollectError> {
             .count(),
         namespaces: namespaces.len(),
         redactions: manifest.redactions,
-        errors: manifest.errors,
-        notes: notes.into_inner().unwrap_or_else(|p| p.into_inner()),
+        errors: manifest.errors.into_iter().map(for_terminal).collect(),
+        notes: notes
+            .into_inner()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .map(|n| terminal::safe(n).into_owned())
+            .collect(),
         reachable: reachable.into_inner(),
-        cluster,
+        cluster: ClusterInfo {
+            context: cluster
+                .context
+                .as_deref()
+                .map(|s| terminal::safe(s).into_owned()),
+            server: cluster
+                .server
+                .as_deref()
+                .map(|s| terminal::safe(s).into_owned()),
+            version: cluster
+                .version
+                .as_deref()
+                .map(|s| terminal::safe(s).into_owned()),
+        },
         elapsed: started.elapsed(),
     })
+}
+
+/// A step error as the summary shows it on a terminal: kubectl's stderr and server messages
+/// with their control characters made visible (the manifest keeps them as they were).
+fn for_terminal(e: StepError) -> StepError {
+    StepError {
+        step: terminal::safe(&e.step).into_owned(),
+        command: terminal::safe(&e.command).into_owned(),
+        stderr: terminal::safe(&e.stderr).into_owned(),
+        ..e
+    }
 }
 
 /// One collection step.
@@ -289,7 +321,8 @@ impl<'a> Run<'a> {
                 if self.opts.cancel.is_cancelled() {
                     return Vec::new();
                 }
-                self.progress.set_message(step.label());
+                self.progress
+                    .set_message(terminal::safe(&step.label()).into_owned());
                 self.execute(step)
             },
             |more| {
@@ -422,12 +455,7 @@ impl<'a> Run<'a> {
             }
             Step::List(kind, namespace) => self.list(&label, kind, namespace),
             Step::Log(target) => {
-                let args =
-                    plan::log_args(&target, self.opts.since.as_str(), self.opts.max_log_bytes);
-                match self.kubectl.run(&args, self.opts.request_timeout) {
-                    Ok(out) => self.write_text(&target.bundle_path(), &out),
-                    Err(e) => self.record(&label, &args, &e),
-                }
+                self.stream_log(&label, &target);
                 Vec::new()
             }
             Step::Ipam(node) => {
@@ -632,6 +660,46 @@ impl<'a> Run<'a> {
         match to_kubectl_json(value) {
             Ok(bytes) => self.write(rel, &bytes),
             Err(e) => self.fail(CollectError::write(rel, e)),
+        }
+    }
+
+    /// One container log, streamed from kubectl through the redactor into the bundle. The
+    /// byte cap is enforced here as well as by `--limit-bytes` (a server or kubectl that
+    /// ignores it cannot grow us): at the cap kubectl is killed and what was read is kept,
+    /// up to its last complete line, with a note.
+    fn stream_log(&self, label: &str, target: &plan::LogTarget) {
+        let cap = self.opts.max_log_bytes;
+        let args = plan::log_args(target, self.opts.since.as_str(), cap);
+        let rel = target.bundle_path();
+        let file = match self.staging.create(&rel) {
+            Ok(file) => file,
+            Err(e) => return self.fail(e),
+        };
+        let mut writer = redact::RedactingWriter::new(std::io::BufWriter::new(file));
+        let streamed = match self
+            .kubectl
+            .stream(&args, self.opts.request_timeout, cap, &mut writer)
+        {
+            Ok(streamed) => streamed,
+            Err(e) => return self.fail(CollectError::write(&rel, e)),
+        };
+        let cut_off = streamed.truncated || streamed.error.is_some();
+        match writer.finish(cut_off) {
+            Ok((_, n)) => {
+                self.redactions.fetch_add(n, Ordering::SeqCst);
+            }
+            Err(e) => return self.fail(CollectError::write(&rel, e)),
+        }
+        if streamed.truncated {
+            self.note(format!(
+                "{rel}: cut at {cap} bytes (--max-log-bytes); kubectl was stopped there and the rest of the log left out"
+            ));
+        }
+        if let Some(e) = streamed.error {
+            self.record(label, &args, &e);
+            if streamed.bytes == 0 {
+                self.staging.remove(&rel);
+            }
         }
     }
 

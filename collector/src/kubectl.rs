@@ -4,7 +4,7 @@
 
 use crate::options::CancelToken;
 use std::ffi::OsString;
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
@@ -210,33 +210,13 @@ impl Kubectl {
         if self.cancel.is_cancelled() {
             return Err(RunError::Cancelled);
         }
-        let mut cmd = Command::new(&self.program);
-        cmd.args(&self.global)
-            .arg(format!("--request-timeout={}s", timeout.as_secs().max(1)))
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        #[cfg(unix)]
-        {
-            // Own process group: Ctrl-C in the terminal reaches us, not kubectl (we stop it
-            // ourselves after cleaning up), and a kill reaches credential plugins too.
-            use std::os::unix::process::CommandExt;
-            cmd.process_group(0);
-        }
-        let mut child = cmd.spawn().map_err(|source| RunError::Spawn {
-            program: self.program.clone(),
-            source,
-        })?;
+        let mut child = self.spawn(args, timeout)?;
         let stdout = child.stdout.take().map(|out| capture(out, STDOUT_CAP));
         let stderr = child.stderr.take().map(|err| capture(err, STDERR_CAP));
         let limit = timeout + GRACE;
         let outcome = self.wait(&mut child, limit);
         let stdout = stdout.map(join_capture).unwrap_or(Ok((Vec::new(), false)));
-        let stderr = stderr.map(join_capture).unwrap_or(Ok((Vec::new(), false)));
-        let stderr_text = stderr
-            .map(|(bytes, _)| String::from_utf8_lossy(&bytes).into_owned())
-            .unwrap_or_default();
+        let stderr_text = stderr_text(stderr);
         match outcome {
             Waited::Exited(status) => {
                 let (out, truncated) = stdout.map_err(|e| RunError::Output(e.to_string()))?;
@@ -264,6 +244,138 @@ impl Kubectl {
         }
     }
 
+    /// Runs kubectl like [`Kubectl::run`] but passes its stdout to `sink` as it arrives,
+    /// never holding more than one read in memory. At `cap` bytes the rest is refused:
+    /// kubectl (its whole process group) is killed and what was read is kept. An error of
+    /// `sink` (the bundle cannot be written) stops kubectl and is returned as such.
+    pub fn stream(
+        &self,
+        args: &[String],
+        timeout: Duration,
+        cap: u64,
+        sink: &mut dyn Write,
+    ) -> std::io::Result<Streamed> {
+        let mut streamed = Streamed::default();
+        if self.cancel.is_cancelled() {
+            streamed.error = Some(RunError::Cancelled);
+            return Ok(streamed);
+        }
+        let mut child = match self.spawn(args, timeout) {
+            Ok(child) => child,
+            Err(e) => {
+                streamed.error = Some(e);
+                return Ok(streamed);
+            }
+        };
+        let stderr = child.stderr.take().map(|err| capture(err, STDERR_CAP));
+        let (tx, rx) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<u8>>>(4);
+        if let Some(mut out) = child.stdout.take() {
+            std::thread::spawn(move || loop {
+                let mut chunk = vec![0u8; STREAM_CHUNK];
+                match out.read(&mut chunk) {
+                    Ok(0) => break,
+                    Ok(n) => {
+                        chunk.truncate(n);
+                        if tx.send(Ok(chunk)).is_err() {
+                            break;
+                        }
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => {
+                        let _ = tx.send(Err(e));
+                        break;
+                    }
+                }
+            });
+        }
+        let limit = timeout + GRACE;
+        let deadline = Instant::now() + limit;
+        let mut stopped: Option<Waited> = None;
+        loop {
+            match rx.recv_timeout(POLL) {
+                Ok(Ok(chunk)) => {
+                    let room = cap.saturating_sub(streamed.bytes);
+                    let take = (chunk.len() as u64).min(room) as usize;
+                    if let Err(e) = sink.write_all(&chunk[..take]) {
+                        kill(&mut child);
+                        return Err(e);
+                    }
+                    streamed.bytes += take as u64;
+                    if take < chunk.len() {
+                        streamed.truncated = true;
+                        kill(&mut child);
+                        break;
+                    }
+                }
+                Ok(Err(e)) => {
+                    kill(&mut child);
+                    streamed.error = Some(RunError::Output(e.to_string()));
+                    break;
+                }
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                    if self.cancel.is_cancelled() {
+                        kill(&mut child);
+                        stopped = Some(Waited::Cancelled);
+                        break;
+                    }
+                    if Instant::now() >= deadline {
+                        kill(&mut child);
+                        stopped = Some(Waited::TimedOut);
+                        break;
+                    }
+                }
+            }
+        }
+        drop(rx);
+        let outcome = match stopped {
+            Some(w) => w,
+            None if streamed.truncated || streamed.error.is_some() => return Ok(streamed),
+            None => self.wait(
+                &mut child,
+                deadline.saturating_duration_since(Instant::now()),
+            ),
+        };
+        let stderr_text = stderr_text(stderr);
+        streamed.error = match outcome {
+            Waited::Exited(status) if status.success() => None,
+            Waited::Exited(status) => Some(RunError::Failed {
+                code: exit_code(status),
+                stderr: stderr_text,
+                stdout: Vec::new(),
+            }),
+            Waited::TimedOut => Some(RunError::TimedOut {
+                after: limit,
+                stderr: stderr_text,
+            }),
+            Waited::Cancelled => Some(RunError::Cancelled),
+            Waited::WaitFailed(e) => Some(RunError::Output(e.to_string())),
+        };
+        Ok(streamed)
+    }
+
+    /// Starts kubectl with the global flags, in its own process group, stdout and stderr piped.
+    fn spawn(&self, args: &[String], timeout: Duration) -> Result<Child, RunError> {
+        let mut cmd = Command::new(&self.program);
+        cmd.args(&self.global)
+            .arg(format!("--request-timeout={}s", timeout.as_secs().max(1)))
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        #[cfg(unix)]
+        {
+            // Own process group: Ctrl-C in the terminal reaches us, not kubectl (we stop it
+            // ourselves after cleaning up), and a kill reaches credential plugins too.
+            use std::os::unix::process::CommandExt;
+            cmd.process_group(0);
+        }
+        cmd.spawn().map_err(|source| RunError::Spawn {
+            program: self.program.clone(),
+            source,
+        })
+    }
+
     fn wait(&self, child: &mut Child, limit: Duration) -> Waited {
         let deadline = Instant::now() + limit;
         loop {
@@ -286,6 +398,28 @@ impl Kubectl {
             std::thread::sleep(POLL);
         }
     }
+}
+
+/// What [`Kubectl::stream`] passed on.
+#[derive(Debug, Default)]
+pub struct Streamed {
+    /// Bytes of kubectl's stdout written to the sink.
+    pub bytes: u64,
+    /// True when kubectl had more than the cap to say and was stopped there.
+    pub truncated: bool,
+    /// Why kubectl failed, when it did (what it wrote before is in the sink all the same).
+    pub error: Option<RunError>,
+}
+
+/// One read of a streamed stdout.
+const STREAM_CHUNK: usize = 64 * 1024;
+
+fn stderr_text(stderr: Option<Capture>) -> String {
+    stderr
+        .map(join_capture)
+        .and_then(Result::ok)
+        .map(|(bytes, _)| String::from_utf8_lossy(&bytes).into_owned())
+        .unwrap_or_default()
 }
 
 enum Waited {
@@ -431,6 +565,60 @@ mod tests {
         trip.join().unwrap();
         assert!(matches!(err, RunError::Cancelled));
         assert!(started.elapsed() < Duration::from_secs(10));
+    }
+
+    #[test]
+    fn regression_endless_pod_log_is_cut_at_the_cap_and_kubectl_killed() {
+        let dir = tempfile::tempdir().unwrap();
+        // An endless log, from a child of the script: only a process-group kill stops it.
+        let k = kubectl(&fake(
+            dir.path(),
+            "yes '2026-11-22T04:00:00Z endless log line from a runaway container' & wait",
+        ));
+        let cap = 1024 * 1024;
+        let mut sink = Vec::new();
+        let started = Instant::now();
+        let streamed = k
+            .stream(&[], Duration::from_secs(30), cap, &mut sink)
+            .unwrap();
+        assert!(streamed.truncated);
+        assert!(streamed.error.is_none(), "{:?}", streamed.error);
+        assert_eq!(streamed.bytes, cap);
+        assert_eq!(sink.len() as u64, cap);
+        assert!(sink.starts_with(b"2026-11-22T04:00:00Z endless"));
+        assert!(started.elapsed() < Duration::from_secs(20));
+    }
+
+    #[test]
+    fn streaming_keeps_a_failures_output_and_words() {
+        let dir = tempfile::tempdir().unwrap();
+        let k = kubectl(&fake(
+            dir.path(),
+            "echo 'partial line'; echo 'error: container not found' >&2; exit 1",
+        ));
+        let mut sink = Vec::new();
+        let streamed = k
+            .stream(&[], Duration::from_secs(5), 1024, &mut sink)
+            .unwrap();
+        assert!(!streamed.truncated);
+        assert_eq!(sink, b"partial line\n");
+        let err = streamed.error.unwrap();
+        assert_eq!(err.exit_code(), 1);
+        assert!(err.stderr().contains("container not found"));
+    }
+
+    #[test]
+    fn a_hanging_stream_is_killed_at_its_timeout() {
+        let dir = tempfile::tempdir().unwrap();
+        let k = kubectl(&fake(dir.path(), "echo started; sleep 60 & sleep 60"));
+        let mut sink = Vec::new();
+        let started = Instant::now();
+        let streamed = k
+            .stream(&[], Duration::from_millis(100), 1024, &mut sink)
+            .unwrap();
+        assert!(matches!(streamed.error, Some(RunError::TimedOut { .. })));
+        assert_eq!(sink, b"started\n");
+        assert!(started.elapsed() < Duration::from_secs(20));
     }
 
     #[test]

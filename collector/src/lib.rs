@@ -18,6 +18,7 @@ mod options;
 pub mod plan;
 mod pool;
 pub mod redact;
+pub mod terminal;
 
 pub use collect::{collect, Summary, MAX_ATTACHMENT_BYTES};
 pub use error::CollectError;

@@ -26,6 +26,30 @@ const PLANTED: &[&str] = &[
     "Att4chm3nt~Secret.Value",
     "attached-kubeconfig-token-0123456789",
     "kubeconfig-token-MUST-NOT-LEAK",
+    // Issue 17: formats the first redactor did not know, in objects (env, args,
+    // annotations, headers), an event and a log.
+    "Tw0W0rdArg-Pl4nted",
+    "MyR00tPl4nted!",
+    "DumpPl4nted2026",
+    "Js0nEsc4pedPl4nted",
+    "c0ffee5e1f2a3b4c5d6e7f8091a2b3c4",
+    "5b1e2d3c4f5a69788796a5b4c3d2e1f0",
+    "Pl4ntedMidL1ne!",
+    "UrlEnc0dedSasPl4nted",
+    "AKIAVB3XDWD6XAZPHNPX",
+    "hIiJyqGNSOvQmIQbgSc7I8gzNHj/crZ/YxzGtoBg",
+    "xMb8Q~2gQvDOVwBM3T5lnbyw575.r85bLHxb7RQB",
+    "Sup3rS3cret-B64",
+    "9f8e7d6c5b4a39281706f5e4d3c2b1a0",
+    "TeamsHookPl4nted0123456789abcdef",
+    "Pwd!Planted2026",
+    "ghp_HAZt9xslXTTIQrh6bpy0VAq3GZuO2R8UziJd",
+    "3f2a9c1b7d4e4f0a8b6c5d4e3f2a1b0c",
+    "B9dVIdmIqrww8IL0Az6aHWvf",
+    "a7c4e91f0b3d58e26f1a9c7b4d2e0f83",
+    "probe-Hdr-Pl4nted-7f3e2d1c",
+    "dU4FLz0FoJAHOCe9DWnoEu0m",
+    "npm_i0Y4mj4TIJZ9RnvIh4TOetAfG82EOMjRZA0G",
 ];
 
 /// Ordinary text that must survive redaction.
@@ -40,7 +64,33 @@ const ORDINARY: &[&str] = &[
     "token-reviewer",
     "E1122 04:01:02.223456       1 server.go:123] failed to process mount request",
     "failed to get key vault token: nmi response failed with status code: 404",
+    "kv-prod-westeu",
+    "--db-host",
+    "db.prod.internal",
+    "mysql.prod.internal",
+    "--single-transaction",
+    "prometheus.io/scrape",
+    "loaded config",
+    "Invalid client secret provided",
 ];
+
+/// Every base64 run of the bundle, decoded (standard or URL-safe alphabet): a planted secret
+/// must not survive in encoded form either.
+fn decoded_base64_runs(bytes: &[u8]) -> Vec<Vec<u8>> {
+    use base64::Engine as _;
+    let is_b64 = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_');
+    bytes
+        .split(|b| !is_b64(b))
+        .filter(|run| run.len() >= 16)
+        .filter_map(|run| {
+            let run = &run[..run.len() - run.len() % 4];
+            base64::engine::general_purpose::STANDARD_NO_PAD
+                .decode(run)
+                .or_else(|_| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(run))
+                .ok()
+        })
+        .collect()
+}
 
 fn kubectl_on_path() -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
@@ -339,14 +389,25 @@ fn collects_a_broken_cluster_into_a_redacted_bundle() {
         text(&m, "logs/default/api-6c9d8b7f5-xk2lp/api.previous.log").contains("sig=[REDACTED]")
     );
 
-    // Secrets: not one planted byte anywhere in the bundle, and Secrets never requested.
+    // Secrets: not one planted byte anywhere in the bundle, plain or base64-encoded, and
+    // Secrets never requested.
     let all = decompressed(&bundle);
+    let decoded = decoded_base64_runs(&all);
     for secret in PLANTED {
         assert!(
             !contains(&all, secret),
             "planted secret {secret} leaked into the bundle"
         );
+        assert!(
+            !decoded.iter().any(|d| contains(d, secret)),
+            "planted secret {secret} leaked into the bundle base64-encoded"
+        );
     }
+    eprintln!(
+        "planted secrets caught: {} of {} (plain and base64-decoded)",
+        PLANTED.len(),
+        PLANTED.len()
+    );
     let requests = server.requests();
     assert!(requests
         .iter()

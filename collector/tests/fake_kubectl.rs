@@ -253,3 +253,90 @@ fn a_device_code_sign_in_stops_quickly_with_a_note() {
         "nothing after the probe"
     );
 }
+
+/// A pods list with one not-Ready pod, whose log the collector therefore fetches.
+const CHATTY_POD: &str = r#"{"apiVersion":"v1","items":[{"apiVersion":"v1","kind":"Pod","metadata":{"name":"chatty-0","namespace":"default"},"status":{"phase":"Running","conditions":[{"type":"Ready","status":"False"}],"containerStatuses":[{"name":"app","restartCount":0,"state":{"running":{"startedAt":"2026-11-22T03:00:00Z"}}}]}}],"kind":"List","metadata":{"resourceVersion":""}}"#;
+
+#[test]
+fn regression_endless_pod_log_is_cut_at_the_byte_cap() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    // A kubectl (or API server) that ignores --limit-bytes and never stops.
+    let (kubectl, _) = fake_kubectl(
+        dir.path(),
+        &format!(
+            r#"  *"get pods"*) echo '{CHATTY_POD}' ;;
+  *"logs "*) yes '2026-11-22T04:00:00.000000000Z GET /api/v1/orders token=ghp_HAZt9xslXTTIQrh6bpy0VAq3GZuO2R8UziJd 200' ;;"#
+        ),
+    );
+    let cap: u64 = 256 * 1024;
+    let opts = Options {
+        max_log_bytes: cap,
+        ..options(kubectl, &out)
+    };
+    let started = Instant::now();
+    let summary = collector::collect(&opts).unwrap();
+    assert!(started.elapsed() < Duration::from_secs(30));
+    assert!(summary.errors.is_empty(), "{:#?}", summary.errors);
+    assert!(
+        summary
+            .notes
+            .iter()
+            .any(|n| n.contains("logs/default/chatty-0/app.log")
+                && n.contains("cut at 262144 bytes")),
+        "{:?}",
+        summary.notes
+    );
+    let entries = read_bundle(&only_file(&out));
+    let (_, log) = entries
+        .iter()
+        .find(|(name, _)| name.ends_with("/logs/default/chatty-0/app.log"))
+        .expect("the log up to the cap is kept");
+    // What was read, redacted, up to its last complete line: never more than the cap.
+    assert!(!log.is_empty() && log.len() as u64 <= cap, "{}", log.len());
+    assert!(log.ends_with(b"200\n"));
+    let text = String::from_utf8_lossy(log);
+    assert!(!text.contains("ghp_HAZt9x"));
+    assert!(text
+        .lines()
+        .all(|l| l == "2026-11-22T04:00:00.000000000Z GET /api/v1/orders token=[REDACTED] 200"));
+    assert!(summary.redactions as usize >= text.lines().count());
+}
+
+#[test]
+fn regression_terminal_escapes_from_kubectl_are_shown_visibly_in_the_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    // OSC 0 title, CSI clear, OSC 8 hidden link, OSC 52 clipboard write, 8-bit CSI (as
+    // U+009B and as a raw byte), all in a server's error message.
+    let (kubectl, _) = fake_kubectl(
+        dir.path(),
+        r#"  *"get events --all-namespaces"*) printf 'Error from server (Forbidden): \033]0;pwned\007\033[2J\033[H\033]8;;https://evil.example/\033\\click\033]8;;\033\\ \033]52;c;Y3VybCBldmlsIHwgc2g=\007 \302\2332J \2332J\n' >&2; exit 1 ;;"#,
+    );
+    let summary = collector::collect(&options(kubectl, &out)).unwrap();
+    assert_eq!(summary.errors.len(), 1, "{:#?}", summary.errors);
+    let shown = &summary.errors[0].stderr;
+    assert!(
+        !shown
+            .chars()
+            .any(|c| c.is_control() && c != '\t' && c != '\n'),
+        "{shown:?}"
+    );
+    for visible in [
+        "\\x1b]0;pwned\\x07",
+        "\\x1b[2J",
+        "\\x1b]8;;https://evil.example/",
+        "\\x1b]52;c;",
+        "\\x9b2J",
+    ] {
+        assert!(shown.contains(visible), "{visible} not shown in {shown:?}");
+    }
+    // The bundle keeps kubectl's words as they were (JSON escapes them).
+    let manifest = json_of(&read_bundle(&only_file(&out)), "manifest.json");
+    assert!(manifest["errors"][0]["stderr"]
+        .as_str()
+        .unwrap()
+        .contains("\u{1b}]0;pwned"));
+}

@@ -5,7 +5,6 @@ use std::path::PathBuf;
 
 use analyzer::render::Format;
 use analyzer::{AnalyzeOptions, Catalogue, Limits, Severity};
-use anyhow::Context;
 
 use crate::exit::ExitCode;
 
@@ -81,6 +80,10 @@ pub struct LimitArgs {
     /// Longest log line matched, in bytes; the rest of a longer line is skipped.
     #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_line_bytes, help_heading = "Limits")]
     pub max_line_bytes: usize,
+    /// Longest string kept from a JSON object file (an event or status message), in bytes;
+    /// the rest is dropped and marked `… [truncated, N bytes]`.
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_string_bytes, help_heading = "Limits")]
+    pub max_string_bytes: usize,
 }
 
 impl LimitArgs {
@@ -91,6 +94,7 @@ impl LimitArgs {
             max_object_bytes: self.max_object_bytes,
             max_members: self.max_members,
             max_line_bytes: self.max_line_bytes,
+            max_string_bytes: self.max_string_bytes,
             ..Limits::default()
         }
     }
@@ -104,7 +108,8 @@ pub struct AnalyzeArgs {
     /// Report format.
     #[arg(long, value_enum, default_value = "md")]
     pub format: FormatArg,
-    /// Write the report to this file (atomically) instead of standard output.
+    /// Write the report to this file instead of standard output (atomically over a regular
+    /// file; straight to a device or FIFO; `-` is standard output).
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Also load the rules found in this folder (rule.yaml files, the catalogue's format).
@@ -162,7 +167,10 @@ pub fn load_catalogue_with(
             anyhow::bail!("--rules {}: not a folder", d.display());
         }
         for e in cat.add_dir(d) {
-            eprintln!("aksbundle: rule {}: {}", e.path, e.message);
+            eprintln!(
+                "aksbundle: {}",
+                analyzer::terminal::visible(&format!("rule {}: {}", e.path, e.message))
+            );
             issues.push(analyzer::ReadIssue {
                 file: e.path,
                 message: e.message,
@@ -184,18 +192,21 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     };
     let mut analysis = analyzer::analyze(&args.bundle, &catalogue, &opts)?;
     analysis.report.errors.extend(rule_issues);
-    let text = analyzer::render::render(&analysis.report, args.format.into());
-    match &args.output {
-        Some(path) => write_atomically(path, text.as_bytes())
-            .with_context(|| format!("writing {}", path.display()))?,
-        None => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(text.as_bytes())?;
-            out.flush()?;
-        }
+    let format: Format = args.format.into();
+    if format == Format::Json {
+        // Streamed: a large report is never held twice in memory.
+        write_streamed(args.output.as_deref(), |w| {
+            analyzer::render::json::write(&analysis.report, w)
+        })?;
+    } else {
+        let text = analyzer::render::render(&analysis.report, format);
+        write_output(args.output.as_deref(), text.as_bytes())?;
     }
     if let Some(damage) = analysis.damaged {
-        eprintln!("aksbundle: {damage}; the report covers what was read before it");
+        eprintln!(
+            "aksbundle: {}; the report covers what was read before it",
+            analyzer::terminal::visible(&damage)
+        );
         return Ok(ExitCode::Unusable);
     }
     let fail_on: Severity = args.fail_on.into();
@@ -205,25 +216,43 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// Writes `bytes` to `path` through a temporary file in the same folder and a rename, so
-/// a reader never sees half a file and an existing file survives a failed run.
-pub fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => std::path::Path::new("."),
-    };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    // Reports are ordinary files: keep the mode of the file replaced, else rw-r--r--
-    // (tempfile creates 0600).
-    let mode = std::fs::metadata(path)
-        .map(|m| m.permissions())
-        .unwrap_or_else(|_| {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::Permissions::from_mode(0o644)
-        });
-    tmp.as_file().set_permissions(mode)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
+/// Like [`write_output`], with the output produced by `write` as it goes.
+pub fn write_streamed(
+    path: Option<&std::path::Path>,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
+    match path {
+        Some(path) => {
+            let mut out = outfile::Output::create(path)?;
+            let shown = out.path().to_path_buf();
+            {
+                let mut w = std::io::BufWriter::new(&mut out);
+                write(&mut w)
+                    .and_then(|()| w.flush())
+                    .map_err(|e| outfile::Error::new(&shown, e))?;
+            }
+            out.commit()?;
+        }
+        None => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            write(&mut out)?;
+            out.flush()?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes a report or summary to `-o FILE` (by the rules of [`outfile::Target`]: atomic over
+/// a regular file, straight to a device or FIFO) or, without `-o` or with `-o -`, to
+/// standard output.
+pub fn write_output(path: Option<&std::path::Path>, bytes: &[u8]) -> anyhow::Result<()> {
+    match path {
+        Some(path) => outfile::write(path, bytes)?,
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(bytes)?;
+            out.flush()?;
+        }
+    }
     Ok(())
 }

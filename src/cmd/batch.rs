@@ -12,7 +12,7 @@ use analyzer::batch::{self, Input, Outcome, Shard, Summary};
 use analyzer::AnalyzeOptions;
 use anyhow::Context;
 
-use super::analyze::{load_catalogue, write_atomically, FormatArg, Lang, LimitArgs};
+use super::analyze::{load_catalogue, write_output, FormatArg, Lang, LimitArgs};
 use crate::exit::ExitCode;
 
 /// Flags of `aksbundle batch`.
@@ -66,7 +66,8 @@ pub struct SummarizeArgs {
     /// Summary format (default: from the -o file's extension, else md).
     #[arg(long, value_enum)]
     pub format: Option<FormatArg>,
-    /// Write the summary to this file (atomically) instead of standard output.
+    /// Write the summary to this file instead of standard output (atomically over a
+    /// regular file; straight to a device or FIFO; `-` is standard output).
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
 }
@@ -158,9 +159,12 @@ fn read_rows(files: &[PathBuf], rows: &mut Vec<BundleRow>) -> anyhow::Result<()>
             match BundleRow::parse(&line) {
                 Ok(row) => rows.push(row),
                 Err(e) => eprintln!(
-                    "aksbundle: {}:{}: not a report line ({e}); skipped",
-                    f.display(),
-                    n + 1
+                    "aksbundle: {}",
+                    analyzer::terminal::visible(&format!(
+                        "{}:{}: not a report line ({e}); skipped",
+                        f.display(),
+                        n + 1
+                    ))
                 ),
             }
         }
@@ -172,8 +176,9 @@ fn build_summary(rows: Vec<BundleRow>) -> Summary {
     let (summary, duplicates) = Summary::build(rows);
     if let Some(first) = duplicates.first() {
         eprintln!(
-            "aksbundle: {} bundle path(s) appear more than once (first: {first}); each counted once",
-            duplicates.len()
+            "aksbundle: {} bundle path(s) appear more than once (first: {}); each counted once",
+            duplicates.len(),
+            analyzer::terminal::visible(first)
         );
     }
     summary
@@ -217,7 +222,7 @@ pub fn run(args: BatchArgs) -> anyhow::Result<ExitCode> {
 
     let work = batch::Batch::new(&catalogue, opts, rule_issues);
 
-    let mut warn = |w: String| eprintln!("aksbundle: {w}");
+    let mut warn = |w: String| eprintln!("aksbundle: {}", analyzer::terminal::visible(&w));
     let found = batch::discover(&args.paths, &mut warn)?;
     let inputs: Vec<Input> = found
         .into_iter()
@@ -227,13 +232,26 @@ pub fn run(args: BatchArgs) -> anyhow::Result<ExitCode> {
 
     let out_path = args.out.as_deref().map(|p| with_shard(p, shard));
     let summary_path = args.summary.as_deref().map(|p| with_shard(p, shard));
-    let mut results = None;
+    // A regular file (or a new one) gets the crash-safe journal; a device, FIFO or `-`
+    // gets the lines as they come, like standard output.
+    let mut results: Option<(ResultsFile, PathBuf)> = None;
+    let mut direct: Option<outfile::Output> = None;
     let mut done = HashSet::new();
     if let Some(out) = &out_path {
-        let (file, already) = ResultsFile::open(out, args.resume, &mut warn)
-            .with_context(|| format!("opening {}", out.display()))?;
-        results = Some(file);
-        done = already;
+        match outfile::Target::of(out)? {
+            outfile::Target::Atomic(real) => {
+                let (file, already) = ResultsFile::open(&real, args.resume, &mut warn)
+                    .map_err(|e| outfile::Error::new(&real, e))?;
+                results = Some((file, real));
+                done = already;
+            }
+            _ if args.resume => anyhow::bail!(
+                "--resume needs --out to be a regular file (or a new one), not {}",
+                out.display()
+            ),
+            outfile::Target::Stdout => {}
+            outfile::Target::Direct(_) => direct = Some(outfile::Output::create(out)?),
+        }
     }
     let todo: Vec<Input> = inputs
         .into_iter()
@@ -256,11 +274,16 @@ pub fn run(args: BatchArgs) -> anyhow::Result<ExitCode> {
         |input| work.analyze(input),
         |i, line| -> anyhow::Result<()> {
             let input = &todo[i];
-            match &mut results {
-                Some(f) => f
+            match (&mut results, &mut direct) {
+                (Some((f, real)), _) => f
                     .append(&input.display, &line.json)
-                    .context("writing the results")?,
-                None => {
+                    .map_err(|e| outfile::Error::new(real, e))?,
+                (None, Some(d)) => {
+                    let path = d.path().to_path_buf();
+                    d.write_all(format!("{}\n", line.json).as_bytes())
+                        .map_err(|e| outfile::Error::new(&path, e))?;
+                }
+                (None, None) => {
                     stdout.write_all(line.json.as_bytes())?;
                     stdout.write_all(b"\n")?;
                 }
@@ -292,19 +315,25 @@ pub fn run(args: BatchArgs) -> anyhow::Result<ExitCode> {
     if let Some(pb) = &pb {
         pb.finish_and_clear();
     }
-    if let (Some(f), Some(out)) = (results, &out_path) {
-        f.finish(&order)
-            .with_context(|| format!("writing {}", out.display()))?;
+    if let Some(d) = direct {
+        d.commit()?;
     }
+    let written = match results {
+        Some((f, real)) => {
+            f.finish(&order)
+                .map_err(|e| outfile::Error::new(&real, e))?;
+            Some(real)
+        }
+        None => None,
+    };
 
     if let Some(path) = &summary_path {
-        if let Some(out) = &out_path {
+        if let Some(out) = &written {
             read_rows(std::slice::from_ref(out), &mut rows)?;
         }
         let summary = build_summary(rows);
         let text = render(&summary, format_of(Some(path), None));
-        write_atomically(path, text.as_bytes())
-            .with_context(|| format!("writing {}", path.display()))?;
+        outfile::write(path, text.as_bytes())?;
     }
     if std::io::stderr().is_terminal() {
         let secs = started.elapsed().as_secs_f64();
@@ -331,15 +360,7 @@ pub fn summarize(args: SummarizeArgs) -> anyhow::Result<ExitCode> {
     read_rows(&args.results, &mut rows)?;
     let summary = build_summary(rows);
     let text = render(&summary, format_of(args.output.as_deref(), args.format));
-    match &args.output {
-        Some(path) => write_atomically(path, text.as_bytes())
-            .with_context(|| format!("writing {}", path.display()))?,
-        None => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(text.as_bytes())?;
-            out.flush()?;
-        }
-    }
+    write_output(args.output.as_deref(), text.as_bytes())?;
     Ok(ExitCode::Clean)
 }
 

@@ -55,7 +55,8 @@ pub struct CollectFlags {
     #[arg(long = "attach", value_name = "FILE")]
     pub attachments: Vec<PathBuf>,
     /// Bundle file, or a directory for the default name
-    /// (aksbundle-<context>-<YYYYMMDDTHHMMSSZ>.tar.gz in the current directory).
+    /// (aksbundle-<context>-<YYYYMMDDTHHMMSSZ>.tar.gz in the current directory). A device
+    /// or FIFO is written straight, `-` is standard output.
     #[arg(short = 'o', long = "output", value_name = "OUT.tar.gz")]
     pub output: Option<PathBuf>,
     /// kubectl calls running at once.
@@ -136,8 +137,10 @@ fn run_node(args: NodeArgs) -> anyhow::Result<ExitCode> {
 
 fn print_summary(s: &collector::Summary) {
     eprint!("{}", render_summary(s));
-    // The path alone on stdout, for scripts.
-    println!("{}", s.path.display());
+    // The path alone on stdout, for scripts; not when the bundle itself went there.
+    if s.path.as_os_str() != "-" {
+        println!("{}", s.path.display());
+    }
 }
 
 /// The summary for stderr: what was collected, size, path, what failed.

@@ -165,7 +165,7 @@ pub fn line_of(report: &Report, outcome: Outcome) -> String {
     s.push_str(",\"outcome\":\"");
     s.push_str(outcome.as_str());
     s.push_str("\"}");
-    s
+    crate::terminal::json_escape_c1(s)
 }
 
 /// Runs `work` over `inputs` on a pool of `jobs` threads and calls `emit` on the calling

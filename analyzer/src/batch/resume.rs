@@ -18,9 +18,29 @@ struct Entry {
     len: usize,
 }
 
+/// What a complete report line must hold to be trusted on `--resume`: the schema, the
+/// bundle's path, the findings and errors, and the outcome `batch` appends last.
 #[derive(serde::Deserialize)]
 struct Head {
+    schema: String,
     bundle: HeadBundle,
+    #[allow(dead_code)]
+    findings: Vec<serde::de::IgnoredAny>,
+    #[allow(dead_code)]
+    errors: Vec<serde::de::IgnoredAny>,
+    outcome: String,
+}
+
+impl Head {
+    fn check(self) -> Result<Head, String> {
+        if self.schema != crate::finding::REPORT_SCHEMA {
+            return Err(format!("schema {:?}", self.schema));
+        }
+        if !matches!(self.outcome.as_str(), "analyzed" | "damaged" | "failed") {
+            return Err(format!("outcome {:?}", self.outcome));
+        }
+        Ok(self)
+    }
 }
 
 #[derive(serde::Deserialize)]
@@ -35,9 +55,11 @@ pub fn journal_path(out: &Path) -> PathBuf {
     out.with_file_name(name)
 }
 
-/// The complete, parseable lines of a results file, and the byte length of the part that
-/// ends with the last complete line. A final line without its newline (a crash mid-write)
-/// is kept when it parses, else dropped; lines that do not parse are reported to `warn`.
+/// The complete report lines of a results file, and the byte length of the part that
+/// ends with the last one. Only a line that ends with its newline and holds a whole report
+/// line (see [`Head`]) is trusted; anything else (a final line cut by a crash, even one
+/// that happens to parse; garbage; JSON without the report's keys) is reported to `warn`
+/// and dropped, so its bundle is analyzed again.
 fn scan(
     path: &Path,
     from_journal: bool,
@@ -60,7 +82,14 @@ fn scan(
         let body = buf.strip_suffix(b"\n").unwrap_or(&buf);
         let body = body.strip_suffix(b"\r").unwrap_or(body);
         if !body.iter().all(u8::is_ascii_whitespace) {
-            match serde_json::from_slice::<Head>(body) {
+            let head = if complete {
+                serde_json::from_slice::<Head>(body)
+                    .map_err(|e| e.to_string())
+                    .and_then(Head::check)
+            } else {
+                Err(String::new())
+            };
+            match head {
                 Ok(h) => {
                     entries.push(Entry {
                         path: h.bundle.path,
@@ -71,11 +100,11 @@ fn scan(
                     good_end = offset + n as u64;
                 }
                 Err(e) if complete => warn(format!(
-                    "{}:{lineno}: not a report line ({e}); dropped",
+                    "{}:{lineno}: not a complete report line ({e}); dropped, its bundle is analyzed again",
                     path.display()
                 )),
                 Err(_) => warn(format!(
-                    "{}:{lineno}: incomplete last line (an interrupted run); dropped",
+                    "{}:{lineno}: incomplete last line (an interrupted run); dropped, its bundle is analyzed again",
                     path.display()
                 )),
             }
@@ -269,7 +298,7 @@ mod tests {
     use super::*;
 
     fn line(p: &str) -> String {
-        format!("{{\"schema\":\"aksbundle.report/v1\",\"bundle\":{{\"path\":\"{p}\"}}}}")
+        format!("{{\"schema\":\"aksbundle.report/v1\",\"bundle\":{{\"path\":\"{p}\"}},\"findings\":[],\"errors\":[],\"outcome\":\"analyzed\"}}")
     }
 
     fn paths(file: &Path) -> Vec<String> {
@@ -329,5 +358,41 @@ mod tests {
         f.append("a", &line("a")).unwrap();
         f.finish(&["a".into()]).unwrap();
         assert_eq!(paths(&out), ["a"]);
+    }
+
+    #[test]
+    fn resume_redoes_every_line_that_is_not_a_complete_report_line() {
+        let t = tempfile::tempdir().unwrap();
+        let out = t.path().join("r.jsonl");
+        let whole = line("ok");
+        fs::write(
+            journal_path(&out),
+            format!(
+                "{whole}\n{}\n{}\ngarbage {{\n{}\n{}",
+                // Parses, but lacks the findings, errors and outcome.
+                r#"{"schema":"aksbundle.report/v1","bundle":{"path":"no-keys"}}"#,
+                line("bad-outcome").replace("\"analyzed\"", "\"maybe\""),
+                line("other-schema").replace("report/v1", "report/v0"),
+                // The last line is whole JSON but lost its newline: a crash mid-write.
+                line("cut"),
+            ),
+        )
+        .unwrap();
+        let mut warns = Vec::new();
+        let (mut f, done) = ResultsFile::open(&out, true, &mut |w| warns.push(w)).unwrap();
+        assert_eq!(done.into_iter().collect::<Vec<_>>(), ["ok"]);
+        assert_eq!(warns.len(), 5, "{warns:?}");
+        assert!(
+            warns.iter().all(|w| w.contains("analyzed again")),
+            "{warns:?}"
+        );
+        // The redone bundles' lines start on lines of their own after the trusted one.
+        for p in ["cut", "no-keys"] {
+            f.append(p, &line(p)).unwrap();
+        }
+        f.finish(&["ok".into(), "no-keys".into(), "cut".into()])
+            .unwrap();
+        assert_eq!(paths(&out), ["ok", "no-keys", "cut"]);
+        assert_eq!(fs::read_to_string(&out).unwrap().lines().count(), 3);
     }
 }

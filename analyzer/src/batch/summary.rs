@@ -260,7 +260,7 @@ impl Summary {
     pub fn to_json(&self) -> String {
         let mut s = serde_json::to_string_pretty(self).expect("summary serializes");
         s.push('\n');
-        s
+        crate::terminal::json_escape_c1(s)
     }
 }
 
@@ -383,6 +383,11 @@ const MD_BUNDLES_SHOWN: usize = 20;
 impl Summary {
     /// The Markdown summary.
     pub fn to_markdown(&self) -> String {
+        // Bundle paths and rule texts end up on terminals: controls are shown, not sent.
+        crate::terminal::visible(&self.markdown_raw()).into_owned()
+    }
+
+    fn markdown_raw(&self) -> String {
         let mut o = String::new();
         let _ = writeln!(o, "# aksbundle batch summary\n");
         let _ = writeln!(

@@ -68,7 +68,10 @@ fn re(p: &str) -> Regex {
     Regex::new(p).expect("static regex")
 }
 
-static SERVER_ANSWERED: LazyLock<Regex> = LazyLock::new(|| re(r"Error from server\b"));
+/// The API server answered: kubectl's prefix, or a kubelet address the API server dialled
+/// (client-go's message of a failed log fetch, as troubleshoot writes it, has no prefix).
+static SERVER_ANSWERED: LazyLock<Regex> =
+    LazyLock::new(|| re(r"Error from server\b|:10250/containerLogs/|dial tcp [^\s]+:10250: "));
 static NO_KUBECONFIG: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r"(?i)(?:localhost|127\.0\.0\.1|\[::1\]):8080\b[^\n]*(?:was refused|connection refused|actively refused)|(?:was refused|connection refused)[^\n]*(?:localhost|127\.0\.0\.1):8080\b",
@@ -352,6 +355,13 @@ mod tests {
         assert_eq!(
             col(
                 r#"Error from server: Get "https://10.224.0.4:10250/containerLogs/sc-system/sc-operator-7d9c/manager": dial tcp 10.224.0.4:10250: i/o timeout"#
+            ),
+            None
+        );
+        // The same without kubectl's prefix, as troubleshoot's -logs-errors.log holds it.
+        assert_eq!(
+            col(
+                r#"Get "https://10.224.0.6:10250/containerLogs/shop/web-7c9d8b6f4-k2x4p/web": dial tcp 10.224.0.6:10250: i/o timeout"#
             ),
             None
         );

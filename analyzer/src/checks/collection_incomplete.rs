@@ -47,6 +47,13 @@ static KUBELET: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 static NOT_FOUND: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)\(NotFound\)|\bnot found\b"));
+/// A log fetch the API server answered with a generic error: behind a log request it
+/// means the API server could not reach the kubelet (the tunnel to the nodes).
+static LOG_FETCH_UNKNOWN: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?i)an error on the server \("unknown"\) has prevented the request from succeeding|proxy error from [^\s]+ while dialing [^\s]+:10250|No agent available"#,
+    )
+});
 
 /// Why a step failed, as the fact value templates test.
 fn reason_of(text: &str) -> &'static str {
@@ -93,6 +100,7 @@ fn missing_of(step: &str) -> (Option<Input>, String) {
             ns_file("networkpolicies.json"),
         ),
         "jobs" => (Some(Input::Jobs), ns_file("jobs.json")),
+        "logs" if rest.is_empty() => (Some(Input::Logs), "the logs of most containers".into()),
         "logs" => (Some(Input::Logs), format!("{step}.log")),
         "ipam" => (Some(Input::Ipam), format!("nodes/{rest}/ipam.json")),
         _ => (None, step.to_string()),
@@ -165,7 +173,11 @@ pub fn check(inputs: &Inputs, rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
         if classify(&text, Origin::Collector { step: &step }, server.as_deref()).is_some() {
             continue;
         }
-        let reason = reason_of(&text);
+        let reason = if step.starts_with("logs") && LOG_FETCH_UNKNOWN.is_match(&text) {
+            "kubelet_unreachable"
+        } else {
+            reason_of(&text)
+        };
         h.facts.insert("reason".into(), reason.into());
         for re in [&*FORBIDDEN, &*MISSING_TYPE] {
             if let Some(c) = re.captures(&text) {

@@ -8,10 +8,7 @@ use crate::finding::{Evidence, Table};
 
 /// The `node_not_ready` check: one structural hit per node that is not Ready.
 pub fn check(inputs: &Inputs, _rule: usize, mut hits: Vec<Hit>) -> Vec<Hit> {
-    let nodes_file = match inputs.index.layout {
-        Some(crate::layout::Layout::ClusterInfoDump) => "nodes.json",
-        _ => "cluster/nodes.json",
-    };
+    let nodes_file = inputs.index.nodes_file();
     for node in inputs.index.nodes.iter().flatten() {
         let Some(ready) = node.ready_condition() else {
             continue;
@@ -94,7 +91,7 @@ pub fn check(inputs: &Inputs, _rule: usize, mut hits: Vec<Hit>) -> Vec<Hit> {
             node: Some(name.clone()),
             facts,
             evidence: vec![Evidence {
-                file: nodes_file.to_string(),
+                file: nodes_file.clone(),
                 line: None,
                 excerpt: format!(
                     "node {name} Ready={} reason={} message={}",

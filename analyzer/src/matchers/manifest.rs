@@ -1,4 +1,6 @@
-//! Collection errors the collector recorded in `manifest.json` (kubectl's own stderr).
+//! Collection errors the collector recorded in `manifest.json` (kubectl's own stderr), and
+//! the gaps other layouts record (troubleshoot's `*-errors.json`, log fetch errors), which
+//! the reader adds to the same list with the file they came from.
 
 use std::collections::BTreeMap;
 
@@ -35,10 +37,10 @@ pub fn hits(ctx: &Inputs) -> Vec<(usize, Hit)> {
                     node: None,
                     facts,
                     evidence: vec![Evidence {
-                        file: "manifest.json".into(),
+                        file: err.file.clone().unwrap_or_else(|| "manifest.json".into()),
                         line: None,
                         excerpt: crate::engine::cut(&format!("{step}: {}", stderr.trim())),
-                        count: 1,
+                        count: err.count.unwrap_or(1).max(1),
                         first_seen: err.at.as_deref().map(|t| ctx.time(t)),
                         last_seen: err.at.as_deref().map(|t| ctx.time(t)),
                         object: None,

@@ -34,10 +34,9 @@ pub fn labels_for(lang: &str) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// A table cell: one line, pipes escaped.
+/// A table cell: one line, prose escapes, pipes escaped.
 fn cell(v: String) -> String {
-    let one: String = v.replace(['\r', '\n'], " ");
-    let one = one.replace('|', "\\|").replace('<', "&lt;");
+    let one = text(v.replace(['\r', '\n'], " ")).replace('|', "\\|");
     if one.chars().count() > 300 {
         let cut: String = one.chars().take(300).collect();
         format!("{cut}…")
@@ -46,10 +45,59 @@ fn cell(v: String) -> String {
     }
 }
 
-/// Prose from rules and the bundle: raw HTML shows as text (GitHub and Azure DevOps
-/// render inline HTML).
+/// Prose from rules and the bundle. Outside code spans, raw HTML and autolinks (`<`), link
+/// and image syntax (`[`, `]`, `![`) and backslashes show as text: GitHub and Azure DevOps
+/// render all of them. Code spans are kept as they are: nothing inside one is live.
 fn text(v: String) -> String {
-    v.replace('<', "&lt;")
+    let chars: Vec<char> = v.chars().collect();
+    let mut out = String::with_capacity(v.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '`' {
+            let n = chars[i..].iter().take_while(|c| **c == '`').count();
+            let end = closing_run(&chars, i + n, n).unwrap_or(i + n);
+            out.extend(&chars[i..end]);
+            i = end;
+            continue;
+        }
+        match c {
+            '<' => out.push_str("&lt;"),
+            '\\' | '[' | ']' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '!' if chars.get(i + 1) == Some(&'[') => out.push_str("\\!"),
+            _ => out.push(c),
+        }
+        i += 1;
+    }
+    out
+}
+
+/// The end (exclusive) of the backtick run of exactly `n` that closes a code span opened
+/// before `from`, as CommonMark matches them.
+fn closing_run(chars: &[char], from: usize, n: usize) -> Option<usize> {
+    let mut i = from;
+    while i < chars.len() {
+        // A blank line ends the paragraph, and so any code span.
+        if chars[i] == '\n' {
+            let rest = chars[i + 1..].iter().take_while(|c| **c != '\n');
+            if rest.clone().all(|c| c.is_whitespace()) && i + 1 + rest.count() < chars.len() {
+                return None;
+            }
+        }
+        if chars[i] == '`' {
+            let m = chars[i..].iter().take_while(|c| **c == '`').count();
+            if m == n {
+                return Some(i + m);
+            }
+            i += m;
+        } else {
+            i += 1;
+        }
+    }
+    None
 }
 
 /// Prose on one line (a heading, a list item).
@@ -61,11 +109,7 @@ fn list_cell(v: Vec<String>) -> String {
     if v.is_empty() {
         return "–".into();
     }
-    let shown: Vec<String> = v
-        .iter()
-        .take(3)
-        .map(|s| format!("`{}`", s.replace('`', "'").replace('|', "\\|")))
-        .collect();
+    let shown: Vec<String> = v.iter().take(3).map(|s| code_cell(s.clone())).collect();
     let more = v.len().saturating_sub(3);
     if more > 0 {
         format!("{} +{more}", shown.join(", "))
@@ -74,14 +118,43 @@ fn list_cell(v: Vec<String>) -> String {
     }
 }
 
+/// A code span inside a table cell: one line, pipes escaped (GFM unescapes them there).
+fn code_cell(v: String) -> String {
+    format!(
+        "`{}`",
+        v.replace('`', "'")
+            .replace(['\r', '\n'], " ")
+            .replace('|', "\\|")
+    )
+}
+
+/// A code span longer than any backtick run inside; line breaks become spaces, since a
+/// blank line would end the span and free what follows.
 fn code(v: String) -> String {
+    let v = v.replace(['\r', '\n'], " ");
     let longest = longest_run(&v, '`');
     let ticks = "`".repeat(longest + 1);
-    if longest > 0 {
+    if longest > 0 || v.starts_with(' ') || v.ends_with(' ') {
         format!("{ticks} {v} {ticks}")
     } else {
         format!("{ticks}{v}{ticks}")
     }
+}
+
+/// A raw value shown as it is, with control characters written as escapes.
+fn visible(v: String) -> String {
+    let mut out = String::new();
+    for c in v.chars().take(300) {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    if v.chars().count() > 300 {
+        out.push('…');
+    }
+    out
 }
 
 fn longest_run(s: &str, ch: char) -> usize {
@@ -120,6 +193,8 @@ fn env() -> Environment<'static> {
     env.add_filter("cell", cell);
     env.add_filter("list_cell", list_cell);
     env.add_filter("code", code);
+    env.add_filter("code_cell", code_cell);
+    env.add_filter("visible", visible);
     env.add_filter("text", text);
     env.add_filter("inline", inline);
     env.add_filter("fence", fence);
@@ -149,7 +224,8 @@ pub fn render(report: &Report) -> String {
     let out = tmpl
         .render(Value::from_serialize(&ctx))
         .unwrap_or_else(|e| format!("report rendering failed: {e}\n"));
-    tidy(&out)
+    // Bundle text must not drive the terminal the report is printed on.
+    crate::terminal::visible(&tidy(&out)).into_owned()
 }
 
 /// Collapses the blank lines template control flow leaves behind.
@@ -184,6 +260,32 @@ mod tests {
         assert!(f.ends_with("  ````"));
         assert_eq!(code("a`b".into()), "`` a`b ``");
         assert_eq!(inline("<script>\nx".into()), "&lt;script> x");
+        assert_eq!(code("a\n\n[x](y)".into()), "`a  [x](y)`");
+        assert_eq!(visible("a\nb\u{1b}".into()), "a\\nb\\u{1b}");
+    }
+
+    /// Issue 17 item 7: link and image syntax from bundle text must not be live outside
+    /// code spans.
+    #[test]
+    fn link_and_image_syntax_from_the_bundle_is_escaped_outside_code_spans() {
+        let hostile =
+            "pod [click](https://evil) ![x](https://evil/pixel) \\[y](https://evil) <https://evil>";
+        let out = text(hostile.into());
+        assert_eq!(
+            out,
+            "pod \\[click\\](https://evil) \\!\\[x\\](https://evil/pixel) \\\\\\[y\\](https://evil) &lt;https://evil>"
+        );
+        // Code spans are left alone: nothing is live inside them.
+        assert_eq!(
+            text("run `[a](b)` now [c]".into()),
+            "run `[a](b)` now \\[c\\]"
+        );
+        // A blank line ends a code span: what follows it is prose again.
+        assert_eq!(text("`a\n\n[x](y)`".into()), "`a\n\n\\[x\\](y)`");
+        // An unclosed backtick opens nothing.
+        assert_eq!(text("` [a](b)".into()), "` \\[a\\](b)");
+        assert_eq!(cell("[a](b)|c".into()), "\\[a\\](b)\\|c");
+        assert!(!list_cell(vec!["`[a](b)`\n".into()]).contains("``"));
     }
 
     #[test]

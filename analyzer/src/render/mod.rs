@@ -4,24 +4,37 @@
 pub mod html;
 pub mod json;
 pub mod markdown;
+pub mod shell;
 
 use minijinja::{Environment, UndefinedBehavior};
 
+/// Instructions one render of a rule template may run (minijinja fuel); past it the render
+/// fails and the template's source is shown instead.
+pub const TEMPLATE_FUEL: u64 = 100_000;
+/// Nesting depth of one render (loops, calls).
+pub const TEMPLATE_RECURSION: usize = 32;
+/// Bytes one rendered rule template may produce.
+pub const TEMPLATE_OUTPUT_BYTES: usize = 64 * 1024;
+
 /// The environment rule templates (summaries, commands) render in: undefined names render
 /// empty (rules use `default('<placeholder>')`), no HTML escaping (the HTML report escapes
-/// everything it prints).
+/// everything it prints), and bounded work (fuel, recursion).
 pub fn template_env() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Lenient);
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
-    env.add_filter("shell_quote", shell_quote);
+    // A rule file (a user's included) must not make one render run away.
+    env.set_fuel(Some(TEMPLATE_FUEL));
+    env.set_recursion_limit(TEMPLATE_RECURSION);
+    // `namespace` is a fact in most rules; minijinja's global function of that name would
+    // render in its place when the fact is missing.
+    env.remove_global("namespace");
     env
 }
 
-/// Quotes a value for a POSIX shell when it needs it.
-/// Idempotent: a value this function already quoted is returned as it is.
+/// Quotes a value as one word for a POSIX shell's top level, when it needs it.
 pub fn shell_quote(value: String) -> String {
-    if is_shell_safe(&value) || is_quoted(&value) {
+    if is_shell_safe(&value) {
         value
     } else {
         format!("'{}'", value.replace('\'', r"'\''"))
@@ -35,28 +48,35 @@ fn is_shell_safe(value: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || "-_./:=@,+".contains(c))
 }
 
-/// True for `'...'` where every inner quote is the `'\''` escape this module writes.
-fn is_quoted(value: &str) -> bool {
-    let Some(inner) = value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')) else {
-        return false;
-    };
-    !value.is_empty() && value.len() >= 2 && !inner.replace(r"'\''", "").contains('\'')
+/// A `Write` that refuses to grow past a byte budget, so a template cannot fill memory
+/// with output.
+struct Capped(Vec<u8>);
+
+impl std::io::Write for Capped {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.0.len() + buf.len() > TEMPLATE_OUTPUT_BYTES {
+            return Err(std::io::Error::other(format!(
+                "output over {TEMPLATE_OUTPUT_BYTES} bytes"
+            )));
+        }
+        self.0.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
-/// A copy of a template context whose strings are shell-quoted where they need it, for
-/// rendering commands: bundle text (a pod named `x; rm -rf ~`) stays one argument.
-pub fn shell_quoted_context(ctx: &serde_json::Value) -> serde_json::Value {
-    use serde_json::Value;
-    match ctx {
-        Value::String(s) => Value::String(shell_quote(s.clone())),
-        Value::Array(a) => Value::Array(a.iter().map(shell_quoted_context).collect()),
-        Value::Object(o) => Value::Object(
-            o.iter()
-                .map(|(k, v)| (k.clone(), shell_quoted_context(v)))
-                .collect(),
-        ),
-        other => other.clone(),
-    }
+/// Renders `src` with `env`, failing past [`TEMPLATE_OUTPUT_BYTES`] of output.
+pub fn render_capped(
+    env: &Environment<'static>,
+    src: &str,
+    ctx: &serde_json::Value,
+) -> Result<String, minijinja::Error> {
+    let tmpl = env.template_from_str(src)?;
+    let mut out = Capped(Vec::new());
+    tmpl.render_captured_to(ctx, &mut out)?;
+    Ok(String::from_utf8_lossy(&out.0).into_owned())
 }
 
 thread_local! {
@@ -64,15 +84,15 @@ thread_local! {
 }
 
 /// Renders a rule template over the finding's context. A template that fails at render
-/// time (it compiled at load) falls back to its source, so no finding is lost.
+/// time (it compiled at load, but ran out of fuel or output) falls back to its source, so
+/// no finding is lost.
 pub fn render_text(template: &str, ctx: &serde_json::Value) -> String {
     if !template.contains("{{") && !template.contains("{%") {
         return template.to_string();
     }
-    ENV.with(|env| {
-        env.render_str(template, ctx)
-            .unwrap_or_else(|_| template.to_string())
-    })
+    guarded(|| ENV.with(|env| render_capped(env, template, ctx)))
+        .and_then(Result::ok)
+        .unwrap_or_else(|| template.to_string())
 }
 
 /// Evaluates a `when:` expression; an error counts as false.
@@ -244,19 +264,22 @@ mod tests {
         assert!(!eval_bool("missing", &ctx));
         assert_eq!(shell_quote("app=web".into()), "app=web");
         assert_eq!(shell_quote("it's".into()), r"'it'\''s'");
-        assert_eq!(shell_quote(shell_quote("it's".into())), r"'it'\''s'");
-        assert_eq!(shell_quote("'a' b'".into()), r"''\''a'\'' b'\'''");
-        let quoted = shell_quoted_context(
-            &serde_json::json!({"pod": "x; rm -rf ~", "n": 3, "l": ["ok", "a b"]}),
-        );
-        assert_eq!(
-            quoted,
-            serde_json::json!({"pod": "'x; rm -rf ~'", "n": 3, "l": ["ok", "'a b'"]})
-        );
-        let cmd = render_text(
-            "kubectl logs {{ pod }} -n {{ ns | shell_quote }}",
-            &shell_quoted_context(&serde_json::json!({"pod": "$(reboot)", "ns": "a b"})),
-        );
-        assert_eq!(cmd, "kubectl logs '$(reboot)' -n 'a b'");
+        // Quoting happens once, so a value that looks quoted is quoted again.
+        assert_eq!(shell_quote("'a b'".into()), r"''\''a b'\'''");
+    }
+
+    /// Issue 17 item 6: a user's template that loops without end or prints without end
+    /// stops at the fuel or the output cap and shows its source.
+    #[test]
+    fn runaway_templates_stop_at_fuel_and_output_cap() {
+        let ctx = serde_json::json!({});
+        for t in [
+            "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+            "{% for i in range(100000) %}{{ 'x' * 1000 }}{% endfor %}",
+            "{{ 'x' * 100000 }}",
+            "{% macro m(n) %}{{ m(n + 1) }}{% endmacro %}{{ m(0) }}",
+        ] {
+            assert_eq!(render_text(t, &ctx), t);
+        }
     }
 }

@@ -8,6 +8,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use crate::checks::{self, CheckFn};
+use crate::render::shell::Command;
 use spec::{MatcherSpec, RuleSpec, Source};
 
 /// A rule file compiled into the binary.
@@ -43,6 +44,8 @@ pub struct Rule {
     pub matchers: Vec<CompiledMatcher>,
     pub check: Option<CheckFn>,
     pub context_name: Option<regex::Regex>,
+    /// Each remediation step's commands, compiled with their placeholders' shell contexts.
+    pub commands: Vec<Vec<Command>>,
 }
 
 impl std::fmt::Debug for Rule {
@@ -361,10 +364,16 @@ pub fn compile(yaml: &str, origin: &str, area: &str, readme: &str) -> Result<Rul
             templates.push(("summary", format!("{lang}: {t}")));
         }
     }
+    let mut commands = Vec::new();
     for step in &spec.remediation {
+        let mut compiled = Vec::new();
         for c in &step.commands {
-            templates.push(("command", c.clone()));
+            match Command::compile(c, &spec.kinds) {
+                Ok(cmd) => compiled.push(cmd),
+                Err(e) => errors.push(err(format!("bad command {c:?}: {e}"))),
+            }
         }
+        commands.push(compiled);
         for t in [
             Some(&step.text.en),
             step.text.ja.as_ref(),
@@ -411,6 +420,7 @@ pub fn compile(yaml: &str, origin: &str, area: &str, readme: &str) -> Result<Rul
         matchers,
         check,
         context_name,
+        commands,
     })
 }
 

@@ -63,6 +63,11 @@ pub struct RuleSpec {
     pub remediation: Vec<StepSpec>,
     #[serde(default)]
     pub references: Vec<String>,
+    /// What the variables of this rule's commands are (`name`, `image`, `ip` ...), where
+    /// the built-in table does not already say; a value that does not match its kind's
+    /// grammar is withheld from the command.
+    #[serde(default)]
+    pub kinds: BTreeMap<String, crate::render::shell::Kind>,
 
     // -- The story step (issue 11) --
     /// Diagnoses that can explain this one: a finding of one of them about an object this
