@@ -14,9 +14,10 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use analyzer::finding::{
-    BundleFacts, ClusterFacts, Evidence, NodeIpUsage, NotChecked, Step, Table, TimelineEvent,
+    BundleFacts, ClusterFacts, Evidence, NodeIpUsage, NotChecked, Step, StoryFacts, StoryMeta,
+    Table, TimelineEntry, TimelineEvent,
 };
-use analyzer::{Finding, ReadIssue, Report, Severity};
+use analyzer::{Finding, ReadIssue, Report, Severity, Status};
 
 /// Every payload sets one of these if it ever runs.
 const PWN: &str = "<script>window.__pwned=1;document.title='PWNED'</script><img src=x onerror=\"window.__pwned=2;document.body.appendChild(document.createElement('pwned-marker'))\">\"><svg onload=\"window.__pwned=3\"></textarea></style></script><script>window.__pwned=5</script> javascript:window.__pwned=4// {{ 7*7 }}";
@@ -331,6 +332,42 @@ fn xss_bundle_report_runs_no_bundle_text_and_loads_nothing() {
 }
 
 #[test]
+fn timeline_renders_and_recovered_findings_start_collapsed() {
+    let Some(bin) = browser_or_skip() else { return };
+    let dir = artifacts();
+    let html = dir.join("story.html");
+    std::fs::write(&html, analyzer::render::html::render(&hostile_report())).unwrap();
+    let run = run_chromium(&bin, &file_url(&html, ""), &["--dump-dom".into()]);
+    let hook = assert_clean(&run, "story report");
+    let dom = &run.stdout;
+    // Four timed entries are dots on the chart; all five (the untimed hostile one too)
+    // are rows of the table beside it.
+    assert_eq!(hook["data-timeline-dots"], "4");
+    assert_eq!(hook["data-timeline-rows"], "5");
+    assert!(
+        dom.contains("mark-events_horizon"),
+        "the events' horizon is marked"
+    );
+    // The recovered finding is in its own section, closed until asked for.
+    assert_eq!(hook["data-recovered"], "closed");
+    let recovered = dom.find("id=\"recovered\"").expect("a recovered section");
+    let over = dom
+        .find("id=\"f4\"")
+        .expect("the over finding is in the page");
+    assert!(
+        over > recovered,
+        "the over finding sits in the recovered section"
+    );
+    let root = dom.find("id=\"f1\"").unwrap();
+    let symptom = dom.find("id=\"f2\"").unwrap();
+    assert!(root < symptom, "the root cause comes before its symptom");
+    assert!(
+        tag_attrs(dom, "data-finding=\"f2\"")["data-depth"] == "1",
+        "the symptom is indented under its cause in the summary"
+    );
+}
+
+#[test]
 fn severity_filter_and_search_follow_the_fragment() {
     let Some(bin) = browser_or_skip() else { return };
     let dir = artifacts();
@@ -339,8 +376,8 @@ fn severity_filter_and_search_follow_the_fragment() {
 
     let all = run_chromium(&bin, &file_url(&html, ""), &["--dump-dom".into()]);
     let hook = assert_clean(&all, "synthetic report");
-    assert_eq!(hook["data-total"], "3");
-    assert_eq!(hook["data-visible"], "3");
+    assert_eq!(hook["data-total"], "4");
+    assert_eq!(hook["data-visible"], "4");
     assert!(articles(&all.stdout)
         .iter()
         .all(|a| !a.contains_key("hidden")));
@@ -409,7 +446,7 @@ fn hostile_report() -> Report {
         object: Some(format!("ns/pod/{PWN}")),
         role: role.into(),
     };
-    let finding = |sev: Severity, rule: &str, extra: &str| Finding {
+    let finding = |sev: Severity, rule: &str, extra: &str, id: &str| Finding {
         rule: rule.into(),
         severity: sev,
         title: format!("{rule} title {PWN}"),
@@ -440,6 +477,27 @@ fn hostile_report() -> Report {
         count: 3,
         first_seen: Some("2026-11-22T03:41:07Z".into()),
         last_seen: Some("2026-11-22T03:59:31Z".into()),
+        story: StoryFacts {
+            id: id.into(),
+            ..Default::default()
+        },
+    };
+    let mut findings = vec![
+        finding(Severity::Critical, "crit-rule", "alpha", "f1"),
+        finding(Severity::Warning, "warn-rule", "beta", "f2"),
+        finding(Severity::Info, "info-rule", "ipam gamma", "f3"),
+        finding(Severity::Info, "over-rule", "recovered delta", "f4"),
+    ];
+    findings[0].story.explains = vec!["f2".into()];
+    findings[1].story.caused_by = vec!["f1".into()];
+    findings[3].story.status = Status::Over;
+    findings[3].story.rule_severity = Some(Severity::Critical);
+    let entry = |time: &str, kind: &str, finding: Option<&str>| TimelineEntry {
+        time: time.into(),
+        kind: kind.into(),
+        object: format!("ns/pod/{PWN}"),
+        text: PWN.into(),
+        finding: finding.map(String::from),
     };
     Report {
         schema: "aksbundle.report/v1".into(),
@@ -464,11 +522,7 @@ fn hostile_report() -> Report {
                 message: PWN.into(),
             }],
         },
-        findings: vec![
-            finding(Severity::Critical, "crit-rule", "alpha"),
-            finding(Severity::Warning, "warn-rule", "beta"),
-            finding(Severity::Info, "info-rule", "ipam gamma"),
-        ],
+        findings,
         not_checked: vec![NotChecked {
             rule: PWN.into(),
             reason: PWN.into(),
@@ -505,5 +559,16 @@ fn hostile_report() -> Report {
             },
         ],
         lang: "en".into(),
+        timeline: vec![
+            entry("2026-11-22T03:20:02Z", "node", None),
+            entry("2026-11-22T03:20:09Z", "log", Some("f4")),
+            entry("2026-11-22T03:41:07Z", "event", Some("f1")),
+            entry("2026-11-22T03:59:31Z", "log", Some("f1")),
+            entry(PWN, PWN, Some(PWN)),
+        ],
+        story: Some(StoryMeta {
+            quiet_window_seconds: 600,
+            events_horizon: Some("2026-11-22T03:00:00Z".into()),
+        }),
     }
 }

@@ -109,7 +109,42 @@ fn json_report_has_the_fixed_keys() {
     ] {
         assert!(e.get(k).is_some(), "evidence[].{k}");
     }
+    for k in ["id", "status", "caused_by", "explains"] {
+        assert!(f.get(k).is_some(), "findings[].{k}");
+    }
+    assert!(v["timeline"].is_array(), "timeline");
     assert!(v["not_checked"].is_array() && v["errors"].is_array());
+}
+
+#[test]
+fn an_over_finding_never_reaches_fail_on() {
+    // A pod that could not reach the API server for 30 seconds after a node restart, then
+    // Running and Ready for 40 minutes before the collection.
+    let bundle = Path::new(env!("CARGO_MANIFEST_DIR")).join(
+        "rules/networking/pod-apiserver-unreachable/cases/fires-recovered-after-node-restart/bundle",
+    );
+    let run = |extra: &[&str]| {
+        let mut args = vec![bundle.to_str().unwrap(), "--format", "json"];
+        args.extend_from_slice(extra);
+        analyze(&args)
+    };
+    let o = run(&["--fail-on", "info"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let f = &v["findings"][0];
+    assert_eq!(f["rule"], "pod-apiserver-unreachable");
+    assert_eq!(f["status"], "over");
+    assert_eq!(f["severity"], "info");
+    assert_eq!(f["rule_severity"], "critical");
+    // A quiet window longer than the 40 quiet minutes makes it ongoing again: critical, exit 1.
+    let o = run(&["--quiet-window", "2h"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["findings"][0]["status"], "ongoing");
+    assert_eq!(v["findings"][0]["severity"], "critical");
+    assert_eq!(v["story"]["quiet_window_seconds"], 7200);
+    // A duration that is none is an argument error.
+    assert_eq!(run(&["--quiet-window", "soon"]).status.code(), Some(2));
 }
 
 #[test]

@@ -57,6 +57,19 @@ pub struct ExpectedFinding {
     /// so a case can prove which correlated log lines a finding shows.
     #[serde(default)]
     pub evidence: Vec<String>,
+    /// `ongoing` or `over` at collection time, when given (the shipped cases all give it).
+    #[serde(default)]
+    pub status: Option<crate::finding::Status>,
+    /// The severity the report shows (`info` for an over finding), when given.
+    #[serde(default)]
+    pub severity: Option<crate::finding::Severity>,
+    /// Rules of findings that must explain this one (its `caused_by`), when given.
+    #[serde(default)]
+    pub caused_by: Option<Vec<String>>,
+    /// Objects this finding must list among its objects (for merged findings, where the
+    /// exact list is long).
+    #[serde(default)]
+    pub includes: Vec<String>,
 }
 
 /// A case folder.
@@ -253,14 +266,36 @@ fn check(case: &Case, expected: &Expected, report: &Report) -> Vec<String> {
                 && e.evidence
                     .iter()
                     .all(|m| f.evidence.iter().any(|x| x.excerpt.contains(m.as_str())))
+                && e.status.is_none_or(|s| s == f.story.status)
+                && e.severity.is_none_or(|s| s == f.severity)
+                && e.includes.iter().all(|o| f.objects.contains(o))
+                && e.caused_by.as_ref().is_none_or(|want| {
+                    let mut got: Vec<&str> = f
+                        .story
+                        .caused_by
+                        .iter()
+                        .filter_map(|id| report.findings.iter().find(|x| &x.story.id == id))
+                        .map(|x| x.rule.as_str())
+                        .collect();
+                    got.sort();
+                    got.dedup();
+                    let mut want: Vec<&str> = want.iter().map(String::as_str).collect();
+                    want.sort();
+                    want == got
+                })
         });
         if !ok {
             let got: Vec<String> = candidates
                 .iter()
                 .map(|f| {
                     format!(
-                        "objects={:?} nodes={:?} count={} facts={:?}",
-                        f.objects, f.nodes, f.count, f.facts
+                        "objects={:?} nodes={:?} count={} status={} caused_by={:?} facts={:?}",
+                        f.objects,
+                        f.nodes,
+                        f.count,
+                        f.story.status.as_str(),
+                        f.story.caused_by,
+                        f.facts
                     )
                 })
                 .collect();

@@ -42,8 +42,8 @@ pub struct Inputs<'a> {
     pub catalogue: &'a Catalogue,
     /// For each line pattern of the scan plan, the rule and matcher it belongs to.
     pub line_origins: &'a [Origin],
-    /// The year klog times belong to.
-    pub year: Option<i16>,
+    /// Where klog times are placed: the bundle's collection time.
+    pub clock: Option<crate::time::Clock>,
 }
 
 impl<'a> Inputs<'a> {
@@ -55,13 +55,14 @@ impl<'a> Inputs<'a> {
             scan,
             catalogue,
             line_origins: &[],
-            year: None,
+            clock: None,
         }
     }
 
-    /// A raw time in the report's normalized form.
+    /// A raw time in the report's RFC 3339 UTC form; text that is no time is kept as it is
+    /// (the story step turns it into null where a report needs a time).
     pub fn time(&self, raw: &str) -> String {
-        crate::time::normalize(raw, self.year)
+        crate::time::place(raw, self.clock.as_ref()).unwrap_or_else(|| raw.to_string())
     }
 
     /// The bundle path of a namespaced object file (`file` is its `aksbundle/v1` name,
@@ -171,6 +172,8 @@ pub struct AnalyzeOptions {
     pub lang: String,
     /// The path shown as `bundle.path`.
     pub display_path: Option<String>,
+    /// The story step's options (the quiet window).
+    pub story: crate::story::StoryOptions,
 }
 
 impl Default for AnalyzeOptions {
@@ -179,6 +182,7 @@ impl Default for AnalyzeOptions {
             limits: Limits::default(),
             lang: "en".into(),
             display_path: None,
+            story: crate::story::StoryOptions::default(),
         }
     }
 }
@@ -240,22 +244,42 @@ pub fn analyze(
         .display_path
         .clone()
         .unwrap_or_else(|| path.display().to_string());
-    Ok(evaluate(
+    Ok(evaluate_with(
         outcome,
         catalogue,
         &compiled.origins,
         &display,
         &opts.lang,
+        &opts.story,
     ))
 }
 
-/// Runs the catalogue over a read bundle.
+/// Runs the catalogue over a read bundle, with the story step's defaults.
 pub fn evaluate(
     outcome: ReadOutcome,
     catalogue: &Catalogue,
     origins: &[Origin],
     display_path: &str,
     lang: &str,
+) -> Analysis {
+    evaluate_with(
+        outcome,
+        catalogue,
+        origins,
+        display_path,
+        lang,
+        &crate::story::StoryOptions::default(),
+    )
+}
+
+/// Runs the catalogue over a read bundle, then the story step.
+pub fn evaluate_with(
+    outcome: ReadOutcome,
+    catalogue: &Catalogue,
+    origins: &[Origin],
+    display_path: &str,
+    lang: &str,
+    story_opts: &crate::story::StoryOptions,
 ) -> Analysis {
     let ReadOutcome {
         index,
@@ -264,17 +288,17 @@ pub fn evaluate(
         damaged,
         ..
     } = outcome;
-    let year = index
+    let clock = index
         .manifest
         .as_ref()
         .and_then(|m| m.collected_at.as_deref())
-        .and_then(crate::time::year_of);
+        .and_then(crate::time::Clock::of);
     let inputs = Inputs {
         index: &index,
         scan: &scan,
         catalogue,
         line_origins: origins,
-        year,
+        clock,
     };
 
     // Which rules can run at all.
@@ -322,6 +346,7 @@ pub fn evaluate(
             .then_with(|| a.rule.cmp(&b.rule))
             .then_with(|| a.objects.cmp(&b.objects))
     });
+    let story = crate::story::tell(findings, &index, catalogue, story_opts);
 
     let manifest = index.manifest.as_ref();
     let cluster = manifest.and_then(|m| m.cluster.clone()).unwrap_or_default();
@@ -333,7 +358,10 @@ pub fn evaluate(
                 .filter(|l| *l != Layout::V1)
                 .map(|l| l.name().into())
         }),
-        collected_at: manifest.and_then(|m| m.collected_at.clone()),
+        // Like every time in the report: RFC 3339 UTC, or null.
+        collected_at: manifest
+            .and_then(|m| m.collected_at.as_deref())
+            .and_then(|t| crate::time::place(t, None)),
         cluster: ClusterFacts {
             context: cluster.context,
             server: cluster.server,
@@ -360,13 +388,15 @@ pub fn evaluate(
     let report = Report {
         schema: REPORT_SCHEMA.into(),
         bundle,
-        findings,
+        findings: story.findings,
         not_checked,
         errors,
         collection_errors: manifest.map(|m| m.errors.clone()).unwrap_or_default(),
         node_ip_usage: node_ip_usage(&index),
         warning_events: warning_events(&inputs),
         lang: lang.to_string(),
+        timeline: story.timeline,
+        story: Some(story.meta),
     };
     Analysis {
         report,
@@ -650,6 +680,7 @@ fn finding_of(inputs: &Inputs, rule: &Rule, hits: Vec<Hit>, lang: &str) -> Findi
         count,
         first_seen,
         last_seen,
+        story: StoryFacts::default(),
     }
 }
 
@@ -753,7 +784,7 @@ fn warning_events(inputs: &Inputs) -> Vec<TimelineEvent> {
         .filter(|(_, e)| e.type_.as_deref() == Some("Warning"))
         .filter_map(|(ns, e)| {
             Some(TimelineEvent {
-                time: inputs.time(e.last_seen()?),
+                time: crate::time::place(e.last_seen()?, inputs.clock.as_ref())?,
                 object: e.object_ref(ns),
                 reason: e.reason.clone().unwrap_or_default(),
                 message: cut(e.message.as_deref().unwrap_or("")),

@@ -139,6 +139,10 @@ pub struct Finding {
     pub first_seen: Option<String>,
     #[serde(default)]
     pub last_seen: Option<String>,
+    /// Where the finding stands in the bundle's story (id, ongoing or over, cause links):
+    /// set by the story step, flattened into the finding's JSON keys.
+    #[serde(flatten)]
+    pub story: StoryFacts,
 }
 
 /// A diagnosis the bundle could not support.
@@ -217,6 +221,13 @@ pub struct Report {
     /// The report's language (`en`, `ja`, `ko`).
     #[serde(default = "en")]
     pub lang: String,
+    /// The merged timeline of the bundle (story step), sorted by time.
+    #[serde(default)]
+    pub timeline: Vec<TimelineEntry>,
+    /// How the story step judged time: the quiet window and the events' horizon (null
+    /// when the bundle could not be read).
+    #[serde(default)]
+    pub story: Option<StoryMeta>,
 }
 
 fn en() -> String {
@@ -247,8 +258,92 @@ pub struct TimelineEvent {
 pub const REPORT_SCHEMA: &str = "aksbundle.report/v1";
 
 impl Report {
-    /// The highest severity among the findings.
+    /// The highest severity among the ongoing findings: what `--fail-on` compares with. A
+    /// finding that was over before the collection never counts.
     pub fn worst(&self) -> Option<Severity> {
-        self.findings.iter().map(|f| f.severity).max()
+        self.findings
+            .iter()
+            .filter(|f| f.story.status == Status::Ongoing)
+            .map(|f| f.severity)
+            .max()
     }
+}
+
+// ---- The story: ongoing or over, cause links, one timeline (issue 11) ----
+
+/// Whether a finding is still happening when the bundle was collected.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Something the finding names is unhealthy at collection time, or its last signal
+    /// is recent (within the quiet window), or the bundle cannot tell.
+    #[default]
+    Ongoing,
+    /// Every object it names is healthy at collection time and its last signal is older
+    /// than the quiet window: it recovered before the collection.
+    Over,
+}
+
+impl Status {
+    /// The lower-case name used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Ongoing => "ongoing",
+            Status::Over => "over",
+        }
+    }
+}
+
+/// A finding's place in the story.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoryFacts {
+    /// Unique in the report and stable for the same bundle (`f1`, `f2` ...).
+    #[serde(default)]
+    pub id: String,
+    #[serde(default)]
+    pub status: Status,
+    /// Ids of the findings that explain this one (its root causes).
+    #[serde(default)]
+    pub caused_by: Vec<String>,
+    /// Ids of the findings this one explains (its symptoms).
+    #[serde(default)]
+    pub explains: Vec<String>,
+    /// The rule's severity, kept when an over finding is shown as `info`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule_severity: Option<Severity>,
+    /// How many findings of the same cause were merged into this one (more pods or
+    /// workloads failing the same way on the same nodes); 0 when none were.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub merged: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// One entry of the merged timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineEntry {
+    /// RFC 3339 UTC.
+    pub time: String,
+    /// `event` (a Warning event), `node` (a node condition transition), `container` (a
+    /// restart or termination), `log` (a log line a rule matched), `collection` (a
+    /// collection step that failed).
+    pub kind: String,
+    /// `<namespace>/<kind>/<name>`, or empty for the cluster.
+    pub object: String,
+    pub text: String,
+    /// The id of the finding this entry belongs to, when one does.
+    pub finding: Option<String>,
+}
+
+/// How the story step judged time.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoryMeta {
+    /// A finding whose last signal is older than this (before the collection) and whose
+    /// objects are all healthy is over.
+    pub quiet_window_seconds: i64,
+    /// Events older than this were already gone from the API server when the bundle was
+    /// collected (they live about an hour): no event before it means "unknown", not "none".
+    pub events_horizon: Option<String>,
 }

@@ -1,7 +1,8 @@
 //! The aksbundle analyzer: reads a bundle in one streaming pass ([`reader`]), builds an
 //! immutable [`index::Index`] of its objects while [`scan`] matches log lines, runs the
-//! diagnosis catalogue ([`rules`], [`matchers`], [`checks`]) in [`engine`], and renders
-//! reports ([`render`]). Data flows one way: reader → index → rules → report.
+//! diagnosis catalogue ([`rules`], [`matchers`], [`checks`]) in [`engine`], tells the
+//! story of its findings ([`story`]: time, status, causes, timeline), and renders
+//! reports ([`render`]). Data flows one way: reader → index → rules → story → report.
 
 pub mod batch;
 pub mod bounds;
@@ -20,11 +21,15 @@ pub mod reader;
 pub mod render;
 pub mod rules;
 pub mod scan;
-pub mod terminal;
+pub mod story;
 pub mod time;
+
+/// Text bound for a terminal or a Markdown stream (shared with the collector).
+pub use outfile::terminal;
 
 pub use engine::{analyze, Analysis, AnalyzeOptions};
 pub use error::{OpenError, ReadIssue};
-pub use finding::{Finding, Report, Severity};
+pub use finding::{Finding, Report, Severity, Status};
 pub use limits::Limits;
 pub use rules::Catalogue;
+pub use story::StoryOptions;

@@ -391,12 +391,22 @@ impl Event {
             .or(self.first_seen())
     }
 
-    /// `namespace/kind/name` of the involved object, kind in lower case.
+    /// `namespace/kind/name` of the involved object, kind in lower case. A cluster-scoped
+    /// object (a Node's events live in `default` with no namespace of their own) uses
+    /// `cluster`, as every object reference in the report does.
     pub fn object_ref(&self, file_namespace: &str) -> String {
         let o = &self.involved_object;
+        let cluster_scoped = matches!(
+            o.kind.as_deref(),
+            Some("Node" | "PersistentVolume" | "Namespace" | "StorageClass" | "ClusterRole")
+        ) && o.namespace.as_deref().is_none_or(str::is_empty);
         format!(
             "{}/{}/{}",
-            o.namespace.as_deref().unwrap_or(file_namespace),
+            if cluster_scoped {
+                "cluster"
+            } else {
+                o.namespace.as_deref().unwrap_or(file_namespace)
+            },
             o.kind.as_deref().unwrap_or("object").to_ascii_lowercase(),
             o.name.as_deref().unwrap_or("?")
         )
@@ -705,6 +715,20 @@ mod tests {
             svc.spec.ports[1].target_port,
             Some(IntOrString::String("https".into()))
         );
+    }
+
+    #[test]
+    fn node_events_name_the_node_as_cluster_scoped() {
+        let ev: Event = serde_json::from_str(
+            r#"{"involvedObject":{"kind":"Node","name":"aks-np-0","uid":"aks-np-0"},"reason":"Rebooted"}"#,
+        )
+        .unwrap();
+        assert_eq!(ev.object_ref("default"), "cluster/node/aks-np-0");
+        let ev: Event = serde_json::from_str(
+            r#"{"involvedObject":{"kind":"Pod","name":"web","namespace":"shop"}}"#,
+        )
+        .unwrap();
+        assert_eq!(ev.object_ref("default"), "shop/pod/web");
     }
 
     #[test]

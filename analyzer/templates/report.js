@@ -98,6 +98,18 @@
     toggleAll.textContent = label(open ? "collapse" : "expand");
   });
 
+  // A link to a finding inside a closed section (the recovered ones start collapsed)
+  // opens the sections around it first.
+  function reveal(id) {
+    var el = id ? doc.getElementById(id) : null;
+    var d = el && el.closest ? el.closest("details") : null;
+    while (d) { d.open = true; d = d.parentElement ? d.parentElement.closest("details") : null; }
+  }
+  doc.addEventListener("click", function (e) {
+    var a = e.target && e.target.closest ? e.target.closest("a[href^='#']") : null;
+    if (a) reveal(a.getAttribute("href").slice(1));
+  });
+
   // Printing shows every section; afterwards the reader's view comes back.
   var printOpened = [];
   window.addEventListener("beforeprint", function () {
@@ -155,6 +167,10 @@
     hook.setAttribute("data-visible", String(findings.filter(function (f) { return !f.hidden; }).length));
     hook.setAttribute("data-total", String(findings.length));
     hook.setAttribute("data-pwned", typeof window.__pwned === "undefined" ? "no" : "yes");
+    var recovered = doc.getElementById("recovered");
+    hook.setAttribute("data-recovered", recovered ? (recovered.open ? "open" : "closed") : "none");
+    hook.setAttribute("data-timeline-dots", String($$("svg.timeline circle.dot").length));
+    hook.setAttribute("data-timeline-rows", String($$("#timeline tr[data-kind]").length));
   }
 
   readHash();

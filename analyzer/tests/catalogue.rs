@@ -163,6 +163,45 @@ fn every_rule_has_fires_and_ok_cases() {
 }
 
 #[test]
+fn explained_by_names_rules_of_the_catalogue() {
+    let cat = catalogue();
+    let ids: Vec<&str> = cat.rules.iter().map(|r| r.spec.id.as_str()).collect();
+    for r in &cat.rules {
+        for e in &r.spec.explained_by {
+            assert!(
+                ids.contains(&e.as_str()),
+                "{}: explained_by names {e}, which is not in the catalogue",
+                r.spec.id
+            );
+            assert_ne!(e, &r.spec.id, "{} explains itself", r.spec.id);
+        }
+    }
+}
+
+#[test]
+fn every_expected_finding_says_ongoing_or_over() {
+    // Each shipped case pins whether its finding is still happening at collection time.
+    for c in discover(&rules_dir()) {
+        let text = std::fs::read_to_string(c.dir.join("expected.yaml")).unwrap();
+        let doc: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+        let expect = doc
+            .get("expect")
+            .and_then(|e| e.as_sequence())
+            .cloned()
+            .unwrap_or_default();
+        for (i, e) in expect.iter().enumerate() {
+            let status = e.get("status").and_then(|s| s.as_str());
+            assert!(
+                matches!(status, Some("ongoing" | "over")),
+                "{}/{}: expect[{i}] has no status (ongoing or over)",
+                c.rule,
+                c.name
+            );
+        }
+    }
+}
+
+#[test]
 fn every_case_passes_as_tar_gz_and_zip() {
     let cat = catalogue();
     let cases = discover(&rules_dir());

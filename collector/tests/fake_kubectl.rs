@@ -329,7 +329,7 @@ fn regression_terminal_escapes_from_kubectl_are_shown_visibly_in_the_summary() {
         "\\x1b[2J",
         "\\x1b]8;;https://evil.example/",
         "\\x1b]52;c;",
-        "\\x9b2J",
+        "\\u{9b}2J",
     ] {
         assert!(shown.contains(visible), "{visible} not shown in {shown:?}");
     }

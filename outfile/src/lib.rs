@@ -5,6 +5,7 @@
 //! sees half a file. A symbolic link is resolved and its final target follows the same
 //! rules (the link itself stays). Every error names the path.
 
+pub mod terminal;
 use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};

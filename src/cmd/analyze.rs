@@ -125,8 +125,18 @@ pub struct AnalyzeArgs {
     /// Exit 1 when a finding has this severity or a higher one.
     #[arg(long, value_enum, default_value = "critical")]
     pub fail_on: FailOn,
+    /// A finding whose objects are all healthy at collection time is over (recovered
+    /// before the collection, shown as info, never reaching --fail-on) once its last signal
+    /// is this much older than the collection: 90s, 10m, 2h.
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_quiet_window)]
+    pub quiet_window: i64,
     #[command(flatten)]
     pub limits: LimitArgs,
+}
+
+/// Parses `--quiet-window` into seconds.
+pub fn parse_quiet_window(raw: &str) -> Result<i64, String> {
+    analyzer::time::parse_duration(raw)
 }
 
 /// Loads the built-in catalogue plus user rule folders. Broken user rules are reported on
@@ -176,6 +186,9 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
         limits: args.limits.limits(),
         lang: args.lang.code().to_string(),
         display_path: None,
+        story: analyzer::StoryOptions {
+            quiet_window_seconds: args.quiet_window,
+        },
     };
     let mut analysis = analyzer::analyze(&args.bundle, &catalogue, &opts)?;
     analysis.report.errors.extend(rule_issues);

@@ -46,6 +46,10 @@ pub struct BatchArgs {
     /// Also load the rules found in this folder.
     #[arg(long = "rules", value_name = "DIR")]
     pub rules: Vec<PathBuf>,
+    /// How long before the collection a healthy finding's last signal must be for it to
+    /// count as over (see `analyze --quiet-window`).
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = super::analyze::parse_quiet_window)]
+    pub quiet_window: i64,
     /// Report language.
     #[arg(long, value_enum, default_value = "en")]
     pub lang: Lang,
@@ -211,6 +215,9 @@ pub fn run(args: BatchArgs) -> anyhow::Result<ExitCode> {
         limits: args.limits.limits(),
         lang: args.lang.code().to_string(),
         display_path: None,
+        story: analyzer::StoryOptions {
+            quiet_window_seconds: args.quiet_window,
+        },
     };
 
     let work = batch::Batch::new(&catalogue, opts, rule_issues);

@@ -17,7 +17,7 @@ pub use discover::{discover, Input};
 pub use shard::Shard;
 pub use summary::Summary;
 
-use crate::engine::{evaluate, scan_plan, AnalyzeOptions};
+use crate::engine::{evaluate_with, scan_plan, AnalyzeOptions};
 use crate::error::ReadIssue;
 use crate::finding::{BundleFacts, Report, REPORT_SCHEMA};
 use crate::matchers::Origin;
@@ -94,7 +94,14 @@ impl<'c> Batch<'c> {
         let lang = self.opts.lang.as_str();
         let result = catch_unwind(AssertUnwindSafe(|| {
             read_bundle(&input.path, &self.opts.limits, &self.plan).map(|outcome| {
-                evaluate(outcome, self.catalogue, &self.origins, &input.display, lang)
+                evaluate_with(
+                    outcome,
+                    self.catalogue,
+                    &self.origins,
+                    &input.display,
+                    lang,
+                    &self.opts.story,
+                )
             })
         }));
         let (mut report, outcome) = match result {
@@ -144,6 +151,8 @@ pub fn failed_report(input: &Input, message: String, lang: &str) -> Report {
         collection_errors: Vec::new(),
         node_ip_usage: Vec::new(),
         warning_events: Vec::new(),
+        timeline: Vec::new(),
+        story: None,
         lang: lang.to_string(),
     }
 }

@@ -185,7 +185,7 @@ mod tests {
             scan: &scan,
             catalogue: &cat,
             line_origins: &[],
-            year: Some(2026),
+            clock: crate::time::Clock::of("2026-11-22T04:00:00Z"),
         };
         check(&inputs, 0, hits)
     }

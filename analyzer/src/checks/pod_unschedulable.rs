@@ -220,9 +220,55 @@ static TAINT: LazyLock<Regex> =
 static INSUFFICIENT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)Insufficient\s+([\w./-]+)").expect("static regex"));
 
+/// The scheduler of Kubernetes 1.7 to 1.10 named the predicates that failed, each with how
+/// many nodes failed it: `No nodes are available that match all of the predicates:
+/// Insufficient cpu (3), MatchNodeSelector (2), PodToleratesNodeTaints (1).` (1.7 and 1.8
+/// wrote `... all of the following predicates:: ...`).
+static PREDICATES_HEAD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)no nodes are available that match all of the (?:following )?predicates:+\s*")
+        .expect("static regex")
+});
+static PREDICATE_ITEM: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"([A-Za-z][\w./ -]*?)\s*\((\d+)\)").expect("static regex"));
+
+/// The causes of the predicates wording, each classified like the newer wording's.
+fn parse_predicates(body: &str) -> Vec<Cause> {
+    PREDICATE_ITEM
+        .captures_iter(body)
+        .map(|c| {
+            let name = c[1].trim();
+            let nodes = c[2].parse().ok();
+            // Predicate names say in CamelCase what the newer wording says in words.
+            let words = match name {
+                "MatchNodeSelector" | "CheckNodeAffinity" => "node(s) didn't match node selector",
+                "PodToleratesNodeTaints" | "PodToleratesNodeNoExecuteTaints" => {
+                    "node(s) had taints that the pod didn't tolerate"
+                }
+                "NoVolumeZoneConflict" | "VolumeBindingNoMatch" | "CheckVolumeBinding" => {
+                    "node(s) had volume node affinity conflict"
+                }
+                "NodeUnschedulable" | "CheckNodeUnschedulable" => "node(s) were unschedulable",
+                "MatchInterPodAffinity" => "node(s) didn't match pod affinity/anti-affinity",
+                "PodFitsHostPorts" | "PodFitsPorts" => "node(s) didn't have free ports",
+                "MaxEBSVolumeCount"
+                | "MaxGCEPDVolumeCount"
+                | "MaxAzureDiskVolumeCount"
+                | "MaxCSIVolumeCountPred" => "node(s) exceed max volume count",
+                other => other,
+            };
+            let mut cause = classify(words, nodes);
+            cause.text = name.to_string();
+            cause
+        })
+        .collect()
+}
+
 /// The causes of a `FailedScheduling` message, in the scheduler's order. Only the part
 /// before `preemption:` is read; the preemption summary repeats the node counts.
 pub fn parse(message: &str) -> Vec<Cause> {
+    if let Some(head) = PREDICATES_HEAD.find(message) {
+        return parse_predicates(&message[head.end()..]);
+    }
     let Some(head) = HEAD.find(message) else {
         if message.to_ascii_lowercase().contains("no nodes available") {
             return vec![Cause {
@@ -347,6 +393,33 @@ mod tests {
             parse("no nodes available to schedule pods")[0].kind,
             "no_nodes"
         );
+    }
+
+    #[test]
+    fn predicates_wording_of_old_schedulers() {
+        // Regression: this wording gave no cause and "no node of ? fits".
+        let c = parse("No nodes are available that match all of the predicates: Insufficient cpu (3), MatchNodeSelector (2), PodToleratesNodeTaints (1).");
+        let kinds: Vec<(&str, Option<u32>)> = c.iter().map(|c| (c.kind, c.nodes)).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                ("insufficient", Some(3)),
+                ("node_affinity", Some(2)),
+                ("untolerated_taint", Some(1))
+            ]
+        );
+        assert_eq!(c[0].resource.as_deref(), Some("cpu"));
+        assert_eq!(c[1].text, "MatchNodeSelector");
+        // Kubernetes 1.7/1.8 doubled the colon and said "following".
+        let c = parse("No nodes are available that match all of the following predicates:: Insufficient memory (2), NoVolumeZoneConflict (1), CheckNodeUnschedulable (1).");
+        let kinds: Vec<&str> = c.iter().map(|c| c.kind).collect();
+        assert_eq!(
+            kinds,
+            vec!["insufficient", "volume_zone", "unschedulable_node"]
+        );
+        let c = parse("No nodes are available that match all of the predicates: MatchInterPodAffinity (4), PodFitsHostPorts (1).");
+        let kinds: Vec<&str> = c.iter().map(|c| c.kind).collect();
+        assert_eq!(kinds, vec!["pod_affinity", "host_port"]);
     }
 
     #[test]

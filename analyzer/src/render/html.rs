@@ -10,13 +10,14 @@ use minijinja::{AutoEscape, Environment, Value};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::finding::{NodeIpUsage, Report, TimelineEvent};
+use super::story_view;
+use crate::finding::{NodeIpUsage, Report, TimelineEntry};
 
 const TEMPLATE: &str = include_str!("../../templates/report.html.j2");
 const CSS: &str = include_str!("../../templates/report.css");
 const JS: &str = include_str!("../../templates/report.js");
 
-/// Most events drawn on the timeline; the list below it shows all of them.
+/// Most objects drawn on the timeline; the table beside it shows every entry.
 const TIMELINE_MAX_LANES: usize = 16;
 
 /// Renders the HTML report.
@@ -29,7 +30,8 @@ pub fn render(report: &Report) -> String {
     ctx["counts"] = serde_json::to_value(counts(report)).expect("counts serialize");
     ctx["ip_chart"] = serde_json::to_value(ip_chart(&report.node_ip_usage)).expect("chart");
     ctx["nnc_chart"] = serde_json::to_value(nnc_chart(&report.node_ip_usage)).expect("chart");
-    ctx["timeline"] = serde_json::to_value(timeline(&report.warning_events)).expect("timeline");
+    ctx["timeline_chart"] = serde_json::to_value(timeline(report)).expect("timeline");
+    ctx["story"] = serde_json::to_value(story_view(report)).expect("story view");
     ctx["version"] = env!("CARGO_PKG_VERSION").into();
     let mut ctx = Value::from_serialize(&ctx);
     // Our own CSS and JS are the only strings marked safe; every bundle string escapes.
@@ -344,7 +346,8 @@ impl BarChart {
     }
 }
 
-/// The warning-event timeline: a lane per object, a dot per event, a time axis.
+/// The merged timeline (the story step's): a lane per object, a dot per entry coloured by
+/// its kind, the collection time and the events' horizon marked, and the table beside it.
 #[derive(Serialize, Default)]
 struct Timeline {
     width: u32,
@@ -355,9 +358,11 @@ struct Timeline {
     axis_y: u32,
     start: String,
     end: String,
-    /// Objects left off the chart (the list shows them).
+    /// Objects left off the chart (the table shows them).
     more_lanes: usize,
-    events: Vec<ListedEvent>,
+    /// Vertical marks: the collection time, the events' horizon.
+    marks: Vec<Mark>,
+    entries: Vec<TimelineEntry>,
 }
 
 #[derive(Serialize)]
@@ -370,59 +375,51 @@ struct Lane {
 #[derive(Serialize)]
 struct Dot {
     x: u32,
-    r: u32,
+    kind: String,
     time: String,
-    reason: String,
-    count: u64,
+    text: String,
 }
 
 #[derive(Serialize)]
-struct ListedEvent {
+struct Mark {
+    x: u32,
+    /// `collected` or `horizon`: the label key and the CSS class.
+    key: &'static str,
     time: String,
-    object: String,
-    reason: String,
-    message: String,
-    count: u64,
 }
 
 const LANE_HEIGHT: u32 = 26;
 
-fn timeline(events: &[TimelineEvent]) -> Timeline {
-    let mut listed: Vec<(Option<jiff::Timestamp>, &TimelineEvent)> = events
+fn timeline(report: &Report) -> Timeline {
+    let entries = &report.timeline;
+    let timed: Vec<(i64, &TimelineEntry)> = entries
         .iter()
-        .map(|e| (e.time.parse::<jiff::Timestamp>().ok(), e))
-        .collect();
-    listed.sort_by(|a, b| {
-        (a.0, &a.1.object, &a.1.reason, &a.1.message).cmp(&(
-            b.0,
-            &b.1.object,
-            &b.1.reason,
-            &b.1.message,
-        ))
-    });
-    let timed: Vec<(jiff::Timestamp, &TimelineEvent)> = listed
-        .iter()
-        .filter_map(|(t, e)| t.map(|t| (t, *e)))
-        .collect();
-    let events_out = listed
-        .iter()
-        .map(|(_, e)| ListedEvent {
-            time: e.time.clone(),
-            object: e.object.clone(),
-            reason: e.reason.clone(),
-            message: e.message.clone(),
-            count: e.count,
-        })
+        .filter_map(|e| crate::time::seconds(&e.time).map(|t| (t, e)))
         .collect();
     if timed.is_empty() {
         return Timeline {
-            events: events_out,
+            entries: entries.clone(),
             ..Timeline::default()
         };
     }
+    let collected = report
+        .bundle
+        .collected_at
+        .as_deref()
+        .and_then(crate::time::seconds);
+    let horizon = report
+        .story
+        .as_ref()
+        .and_then(|s| s.events_horizon.as_deref())
+        .and_then(crate::time::seconds);
     let first = timed.iter().map(|(t, _)| *t).min().expect("not empty");
     let last = timed.iter().map(|(t, _)| *t).max().expect("not empty");
-    let (mut lo, mut hi) = (first.as_second(), last.as_second());
+    // The axis runs from the events' horizon (when it is before the first entry, so the
+    // reader sees how far back events could reach) to the collection.
+    let (mut lo, mut hi) = (
+        first.min(horizon.unwrap_or(first)),
+        last.max(collected.unwrap_or(last)),
+    );
     if hi - lo < 600 {
         let mid = (lo + hi) / 2;
         lo = mid - 300;
@@ -435,21 +432,18 @@ fn timeline(events: &[TimelineEvent]) -> Timeline {
     let x_of =
         |s: i64| plot_x + ((s - lo) as f64 / (hi - lo) as f64 * plot_w as f64).round() as u32;
 
-    // Lanes: objects by their first event, most active first when there are too many.
-    let mut by_object: BTreeMap<&str, Vec<(jiff::Timestamp, &TimelineEvent)>> = BTreeMap::new();
+    // Lanes: objects with the most entries, then in order of their first entry.
+    let mut by_object: BTreeMap<&str, Vec<(i64, &TimelineEntry)>> = BTreeMap::new();
     for (t, e) in &timed {
-        by_object
-            .entry(e.object.as_str())
-            .or_default()
-            .push((*t, e));
+        let lane = if e.object.is_empty() {
+            "cluster"
+        } else {
+            e.object.as_str()
+        };
+        by_object.entry(lane).or_default().push((*t, e));
     }
-    let mut objects: Vec<(&str, Vec<(jiff::Timestamp, &TimelineEvent)>)> =
-        by_object.into_iter().collect();
-    objects.sort_by(|a, b| {
-        let ca: u64 = a.1.iter().map(|(_, e)| e.count).sum();
-        let cb: u64 = b.1.iter().map(|(_, e)| e.count).sum();
-        cb.cmp(&ca).then(a.0.cmp(b.0))
-    });
+    let mut objects: Vec<(&str, Vec<(i64, &TimelineEntry)>)> = by_object.into_iter().collect();
+    objects.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(b.0)));
     let more_lanes = objects.len().saturating_sub(TIMELINE_MAX_LANES);
     objects.truncate(TIMELINE_MAX_LANES);
     objects.sort_by(|a, b| (a.1[0].0, a.0).cmp(&(b.1[0].0, b.0)));
@@ -462,16 +456,25 @@ fn timeline(events: &[TimelineEvent]) -> Timeline {
             dots: evs
                 .iter()
                 .map(|(t, e)| Dot {
-                    x: x_of(t.as_second()),
-                    r: 4 + (e.count.max(1) as f64).log2().round().min(6.0) as u32,
+                    x: x_of(*t),
+                    kind: e.kind.clone(),
                     time: e.time.clone(),
-                    reason: e.reason.clone(),
-                    count: e.count,
+                    text: e.text.chars().take(160).collect(),
                 })
                 .collect(),
         })
         .collect();
     let axis_y = 4 + lanes.len() as u32 * LANE_HEIGHT;
+    let mut marks = Vec::new();
+    for (key, at) in [("events_horizon", horizon), ("collected_at", collected)] {
+        if let Some(at) = at.filter(|t| (lo..=hi).contains(t)) {
+            marks.push(Mark {
+                x: x_of(at),
+                key,
+                time: crate::time::from_seconds(at).unwrap_or_default(),
+            });
+        }
+    }
     let tick_format = if hi - lo > 20 * 3600 {
         "%m-%d %H:%M"
     } else {
@@ -493,10 +496,11 @@ fn timeline(events: &[TimelineEvent]) -> Timeline {
         lanes,
         ticks,
         axis_y,
-        start: first.to_string(),
-        end: last.to_string(),
+        start: crate::time::from_seconds(first).unwrap_or_default(),
+        end: crate::time::from_seconds(last).unwrap_or_default(),
         more_lanes,
-        events: events_out,
+        marks,
+        entries: entries.clone(),
     }
 }
 
@@ -563,12 +567,12 @@ mod tests {
             "findings": [], "not_checked": [], "errors": [],
         }))
         .unwrap();
-        report.warning_events.push(TimelineEvent {
+        report.timeline.push(TimelineEntry {
             time: "2026-11-22T03:59:31Z".into(),
+            kind: "\"><script>".into(),
             object: "ns/pod/<svg onload=x>".into(),
-            reason: "\"><script>".into(),
-            message: "</textarea><script>alert(1)</script>".into(),
-            count: 2,
+            text: "</textarea><script>alert(1)</script>".into(),
+            finding: Some("\"><i>".into()),
         });
         let html = render(&report);
         for live in ["<b>", "<i>", "<svg onload", "<script>alert", "\"><script>"] {

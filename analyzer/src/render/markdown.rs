@@ -220,6 +220,7 @@ pub fn render(report: &Report) -> String {
     let tmpl = env.get_template("report.md").expect("added above");
     let mut ctx = serde_json::to_value(report).expect("report serializes");
     ctx["L"] = serde_json::to_value(&labels).expect("labels serialize");
+    ctx["story"] = serde_json::to_value(super::story_view(report)).expect("story view");
     let out = tmpl
         .render(Value::from_serialize(&ctx))
         .unwrap_or_else(|e| format!("report rendering failed: {e}\n"));
@@ -285,6 +286,33 @@ mod tests {
         assert_eq!(text("` [a](b)".into()), "` \\[a\\](b)");
         assert_eq!(cell("[a](b)|c".into()), "\\[a\\](b)\\|c");
         assert!(!list_cell(vec!["`[a](b)`\n".into()]).contains("``"));
+    }
+
+    #[test]
+    fn evidence_without_a_line_shows_no_none() {
+        // Regression: context evidence from an object file rendered as `pods.json:None`.
+        let report: Report = serde_json::from_value(serde_json::json!({
+            "schema": "aksbundle.report/v1",
+            "bundle": {"path": "b", "format": null, "collected_at": null, "cluster": {"context": null}},
+            "findings": [{
+                "rule": "service-no-endpoints", "severity": "critical", "title": "t", "summary": "s",
+                "objects": ["shop/service/web"], "remediation": [], "references": [],
+                "id": "f1", "status": "ongoing", "caused_by": [], "explains": [],
+                "evidence": [
+                    {"file": "namespaces/shop/endpoints.json", "line": null, "excerpt": "no ready addresses",
+                     "count": 1, "first_seen": null, "last_seen": null},
+                    {"file": "namespaces/shop/pods.json", "line": null, "excerpt": "pod web-1 is not Ready",
+                     "count": 1, "first_seen": null, "last_seen": null, "role": "context"},
+                    {"file": "logs/shop/web-1/app.log", "line": 12, "excerpt": "boom",
+                     "count": 1, "first_seen": null, "last_seen": null, "role": "context"}]
+            }],
+            "not_checked": [], "errors": [],
+        }))
+        .unwrap();
+        let md = render(&report);
+        assert!(!md.contains("None"), "{md}");
+        assert!(md.contains("- `namespaces/shop/pods.json`\n"), "{md}");
+        assert!(md.contains("- `logs/shop/web-1/app.log:12`"), "{md}");
     }
 
     #[test]

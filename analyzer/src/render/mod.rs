@@ -129,6 +129,109 @@ pub fn guarded<T>(f: impl FnOnce() -> T) -> Option<T> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).ok()
 }
 
+/// What the Markdown and HTML reports need beyond the report to tell its story: how deep
+/// each finding sits under its root cause, how many are ongoing and over, and the timeline
+/// with the collection time and the events' horizon marked.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct StoryView {
+    /// Finding id → 0 for a root cause, 1 for what it explains, and so on.
+    pub depth: std::collections::BTreeMap<String, usize>,
+    /// Finding id → its title, for the cause links.
+    pub titles: std::collections::BTreeMap<String, String>,
+    pub ongoing: usize,
+    pub over: usize,
+    /// The timeline's latest entries with the marks in place, oldest first.
+    pub rows: Vec<TimelineRow>,
+    /// Entries left off `rows` (the JSON has them all).
+    pub rows_omitted: usize,
+}
+
+/// A timeline row: an entry, or a mark (`collected_at`, `events_horizon`).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TimelineRow {
+    pub time: String,
+    pub kind: String,
+    pub object: String,
+    pub text: String,
+    pub finding: Option<String>,
+    pub mark: Option<&'static str>,
+}
+
+/// Most timeline rows a Markdown or HTML table shows.
+pub const MAX_TIMELINE_ROWS: usize = 100;
+
+/// The story view of a report.
+pub fn story_view(report: &crate::finding::Report) -> StoryView {
+    use crate::finding::Status;
+    let mut depth: std::collections::BTreeMap<String, usize> = Default::default();
+    for f in &report.findings {
+        let d = f
+            .story
+            .caused_by
+            .iter()
+            .find_map(|c| depth.get(c))
+            .map_or(0, |d| (d + 1).min(4));
+        depth.insert(f.story.id.clone(), d);
+    }
+    let over = report
+        .findings
+        .iter()
+        .filter(|f| f.story.status == Status::Over)
+        .count();
+    let entries = &report.timeline;
+    let rows_omitted = entries.len().saturating_sub(MAX_TIMELINE_ROWS);
+    let mut rows: Vec<TimelineRow> = entries[rows_omitted..]
+        .iter()
+        .map(|e| TimelineRow {
+            time: e.time.clone(),
+            kind: e.kind.clone(),
+            object: e.object.clone(),
+            text: e.text.clone(),
+            finding: e.finding.clone(),
+            mark: None,
+        })
+        .collect();
+    let horizon = report.story.as_ref().and_then(|s| s.events_horizon.clone());
+    if !rows.is_empty() {
+        for (key, time) in [
+            ("events_horizon", horizon),
+            ("collected_at", report.bundle.collected_at.clone()),
+        ] {
+            let Some(time) = time.and_then(|t| crate::time::place(&t, None)) else {
+                continue;
+            };
+            // A mark before the first row shown would sit above entries left off.
+            if rows_omitted > 0 && rows.first().is_some_and(|r| time < r.time) {
+                continue;
+            }
+            let at = rows.partition_point(|r| r.time <= time);
+            rows.insert(
+                at,
+                TimelineRow {
+                    time,
+                    kind: String::new(),
+                    object: String::new(),
+                    text: String::new(),
+                    finding: None,
+                    mark: Some(key),
+                },
+            );
+        }
+    }
+    StoryView {
+        depth,
+        titles: report
+            .findings
+            .iter()
+            .map(|f| (f.story.id.clone(), f.title.clone()))
+            .collect(),
+        ongoing: report.findings.len() - over,
+        over,
+        rows,
+        rows_omitted,
+    }
+}
+
 /// Report output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {

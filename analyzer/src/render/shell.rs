@@ -248,10 +248,10 @@ fn is_inert(v: &str) -> bool {
 }
 
 /// Characters a rule's own string literals in a command (`default('<pod>')`) may hold:
-/// inert ones, plus `<>` and `*` for visible placeholders.
+/// inert ones, plus `<>` for visible placeholders (no `*`: it would glob).
 fn is_safe_literal(v: &str) -> bool {
     v.chars()
-        .all(|c| c.is_ascii_alphanumeric() || "-_./:=@,+<>*".contains(c))
+        .all(|c| c.is_ascii_alphanumeric() || "-_./:=@,+<>".contains(c))
 }
 
 /// Where in the shell's grammar a placeholder lands.
@@ -381,7 +381,7 @@ fn find_close(body: &str, close: &str) -> Option<usize> {
             None => {
                 if b[i] == b'\'' || b[i] == b'"' {
                     quote = Some(b[i]);
-                } else if body[i..].starts_with(close) {
+                } else if b[i..].starts_with(close.as_bytes()) {
                     return Some(i);
                 }
             }
@@ -880,7 +880,7 @@ impl Command {
                     let lits = literals(e);
                     if let Some(bad) = lits.iter().find(|l| !is_safe_literal(l)) {
                         return Err(format!(
-                            "string {bad:?} in a command may hold only letters, digits and -_./:=@,+<>*"
+                            "string {bad:?} in a command may hold only letters, digits and -_./:=@,+<>"
                         ));
                     }
                     let name = root_name(e);
@@ -1100,9 +1100,29 @@ mod tests {
             "echo {{ x | default('$(touch X)') }}",
             "echo {% macro m() %}{{ pod }}{% endmacro %}",
             "echo {{- pod }}",
+            "echo {{ pod | default('ポッド') }}",
         ] {
             assert!(Command::compile(bad, &BTreeMap::new()).is_err(), "{bad}");
         }
+    }
+
+    /// Multi-byte text anywhere in a template must not split a character (a panic the
+    /// rule loader would hit on a user's rule).
+    #[test]
+    fn multibyte_text_in_templates_does_not_panic() {
+        for src in [
+            "echo 'ポッド {{ pod }}' {{ pod }} # 日本語",
+            "echo {{ 'é' ~ pod }}}}",
+            "echo {{ pod }}é{% if x %}ü{% endif %}",
+            "echo {{ \"ü\" }}",
+        ] {
+            let _ = Command::compile(src, &BTreeMap::new());
+        }
+        let c = cmd("echo 'ポッド {{ pod }}'");
+        assert_eq!(
+            c.render(&json!({"pod": "web-1"})).text,
+            "echo 'ポッド web-1'"
+        );
     }
 
     #[test]

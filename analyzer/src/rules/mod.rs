@@ -442,7 +442,9 @@ pub fn compile(yaml: &str, origin: &str, area: &str, readme: &str) -> Result<Rul
     for step in &spec.remediation {
         let mut compiled = Vec::new();
         for c in &step.commands {
-            match Command::compile(c, &spec.kinds) {
+            let cmd = crate::render::guarded(|| Command::compile(c, &spec.kinds))
+                .unwrap_or_else(|| Err("the command lexer failed on it".into()));
+            match cmd {
                 Ok(cmd) => compiled.push(cmd),
                 Err(e) => errors.push(err(format!("bad command {c:?}: {e}"))),
             }

@@ -68,6 +68,13 @@ pub struct RuleSpec {
     /// grammar is withheld from the command.
     #[serde(default)]
     pub kinds: BTreeMap<String, crate::render::shell::Kind>,
+
+    // -- The story step (issue 11) --
+    /// Diagnoses that can explain this one: a finding of one of them about an object this
+    /// finding's objects depend on (a Service's pods, a pod's node, a Deployment's pods)
+    /// is shown as its root cause, and this finding as its symptom.
+    #[serde(default)]
+    pub explained_by: Vec<String>,
 }
 
 /// A remediation step.

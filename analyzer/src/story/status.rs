@@ -1,0 +1,181 @@
+//! Ongoing or over: a finding is over when every object it names is healthy at collection
+//! time (a pod Running and Ready or Succeeded, a node Ready, a Service with ready endpoints,
+//! a Job complete) and its last signal is older than the quiet window before the
+//! collection. An over finding keeps its diagnosis and evidence, shows as `info`, and never
+//! reaches `--fail-on`. Start-up noise of control-plane components is judged the same way,
+//! by data: their pods are healthy now and the noise has stopped.
+
+use crate::finding::{Finding, Severity, Status};
+use crate::index::Index;
+use crate::time::seconds;
+
+/// What the bundle says about one object at collection time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Health {
+    Healthy,
+    Unhealthy,
+    /// The object, or the file that would hold it, is not in the bundle.
+    Unknown,
+}
+
+/// The health of `<namespace>/<kind>/<name>` at collection time.
+pub fn health(index: &Index, object: &str) -> Health {
+    let mut parts = object.splitn(3, '/');
+    let (Some(ns), Some(kind), Some(name)) = (parts.next(), parts.next(), parts.next()) else {
+        return Health::Unknown;
+    };
+    let judge = |ok: bool| {
+        if ok {
+            Health::Healthy
+        } else {
+            Health::Unhealthy
+        }
+    };
+    match kind {
+        "pod" => match index.pod(ns, name) {
+            Some(p) => judge(
+                (p.is_running() && p.is_ready()) || p.status.phase.as_deref() == Some("Succeeded"),
+            ),
+            None => Health::Unknown,
+        },
+        "node" => match index.node(name).and_then(|n| n.ready_condition()) {
+            Some(c) => judge(c.status == "True"),
+            None => Health::Unknown,
+        },
+        "service" => match index.endpoints(ns, name) {
+            Some(e) => judge(e.ready_count() > 0),
+            None => Health::Unknown,
+        },
+        "job" => match index
+            .jobs()
+            .find(|(n, j)| *n == ns && j.metadata.name == name)
+        {
+            Some((_, j)) => judge(
+                j.status.succeeded.unwrap_or(0) > 0
+                    || j.status
+                        .conditions
+                        .iter()
+                        .any(|c| c.type_ == "Complete" && c.status == "True"),
+            ),
+            None => Health::Unknown,
+        },
+        _ => Health::Unknown,
+    }
+}
+
+/// Judges each finding ongoing or over. Without a collection time nothing can be over.
+pub fn judge(
+    findings: &mut [Finding],
+    index: &Index,
+    collected_at: Option<&str>,
+    quiet_window_seconds: i64,
+) {
+    let Some(now) = collected_at.and_then(seconds) else {
+        return;
+    };
+    for f in findings.iter_mut() {
+        if is_over(f, index, now, quiet_window_seconds) {
+            f.story.status = Status::Over;
+            if f.severity != Severity::Info {
+                f.story.rule_severity = Some(f.severity);
+                f.severity = Severity::Info;
+            }
+        }
+    }
+}
+
+fn is_over(f: &Finding, index: &Index, now: i64, quiet: i64) -> bool {
+    // A finding that names nothing (the cluster, the collection) cannot be seen healthy.
+    if f.objects.is_empty() {
+        return false;
+    }
+    let Some(last) = f.last_seen.as_deref().and_then(seconds) else {
+        return false;
+    };
+    if last > now - quiet {
+        return false;
+    }
+    f.objects
+        .iter()
+        .all(|o| health(index, o) == Health::Healthy)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::NamespaceObjects;
+
+    fn index() -> Index {
+        let pods = serde_json::from_str(
+            r#"[{"metadata":{"name":"ready","namespace":"ns"},"status":{"phase":"Running","conditions":[{"type":"Ready","status":"True"}]}},
+                {"metadata":{"name":"unready","namespace":"ns"},"status":{"phase":"Running","conditions":[{"type":"Ready","status":"False"}]}},
+                {"metadata":{"name":"done","namespace":"ns"},"status":{"phase":"Succeeded"}}]"#,
+        )
+        .unwrap();
+        let endpoints = serde_json::from_str(
+            r#"[{"metadata":{"name":"svc","namespace":"ns"},"subsets":[{"addresses":[{"ip":"10.244.0.9"}]}]}]"#,
+        )
+        .unwrap();
+        let mut index = Index::default();
+        index.namespaces.insert(
+            "ns".into(),
+            NamespaceObjects {
+                pods: Some(pods),
+                endpoints: Some(endpoints),
+                ..Default::default()
+            },
+        );
+        index
+    }
+
+    fn finding(objects: &[&str], last: &str) -> Finding {
+        serde_json::from_value(serde_json::json!({
+            "rule": "r", "severity": "critical", "title": "", "summary": "", "objects": objects,
+            "evidence": [], "remediation": [], "references": [],
+            "first_seen": last, "last_seen": last,
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn health_of_each_kind() {
+        let i = index();
+        assert_eq!(health(&i, "ns/pod/ready"), Health::Healthy);
+        assert_eq!(health(&i, "ns/pod/done"), Health::Healthy);
+        assert_eq!(health(&i, "ns/pod/unready"), Health::Unhealthy);
+        assert_eq!(health(&i, "ns/pod/gone"), Health::Unknown);
+        assert_eq!(health(&i, "ns/service/svc"), Health::Healthy);
+        assert_eq!(health(&i, "cluster/node/n1"), Health::Unknown);
+        assert_eq!(health(&i, "garbage"), Health::Unknown);
+    }
+
+    #[test]
+    fn over_needs_healthy_objects_and_a_quiet_window() {
+        let i = index();
+        let mut fs = vec![
+            finding(&["ns/pod/ready", "ns/service/svc"], "2026-11-22T03:40:00Z"),
+            // Quiet for 5 minutes only.
+            finding(&["ns/pod/ready"], "2026-11-22T03:55:00Z"),
+            finding(&["ns/pod/ready", "ns/pod/unready"], "2026-11-22T03:00:00Z"),
+            // Nothing named: the bundle cannot say it is healthy.
+            finding(&[], "2026-11-22T03:00:00Z"),
+        ];
+        judge(&mut fs, &i, Some("2026-11-22T04:00:00Z"), 600);
+        let got: Vec<(Status, Severity)> =
+            fs.iter().map(|f| (f.story.status, f.severity)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (Status::Over, Severity::Info),
+                (Status::Ongoing, Severity::Critical),
+                (Status::Ongoing, Severity::Critical),
+                (Status::Ongoing, Severity::Critical),
+            ]
+        );
+        assert_eq!(fs[0].story.rule_severity, Some(Severity::Critical));
+        // Without a collection time nothing is over.
+        let mut fs = vec![finding(&["ns/pod/ready"], "2026-11-22T03:00:00Z")];
+        judge(&mut fs, &i, None, 600);
+        assert_eq!(fs[0].story.status, Status::Ongoing);
+    }
+}
