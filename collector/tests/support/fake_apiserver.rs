@@ -10,6 +10,7 @@
 #![allow(dead_code)]
 
 use serde_json::{json, Value};
+use server::select::{fields_match, labels_match};
 use std::collections::BTreeMap;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -734,81 +735,6 @@ fn objects(
             }))
         }
     }
-}
-
-/// Equality- and set-based label selectors: `a=b`, `a==b`, `a!=b`, `a`, `!a`,
-/// `a in (x,y)`, `a notin (x,y)`, comma-separated.
-pub fn labels_match(selector: &str, labels: &Value) -> bool {
-    split_requirements(selector).iter().all(|req| {
-        let req = req.trim();
-        let label = |k: &str| labels[k.trim()].as_str();
-        if let Some((k, set)) = req.split_once(" notin ") {
-            let set = parse_set(set);
-            return label(k).is_none_or(|v| !set.contains(&v));
-        }
-        if let Some((k, set)) = req.split_once(" in ") {
-            let set = parse_set(set);
-            return label(k).is_some_and(|v| set.contains(&v));
-        }
-        if let Some((k, v)) = req.split_once("!=") {
-            return label(k) != Some(v.trim());
-        }
-        if let Some((k, v)) = req.split_once("==").or_else(|| req.split_once('=')) {
-            return label(k) == Some(v.trim());
-        }
-        if let Some(k) = req.strip_prefix('!') {
-            return label(k).is_none();
-        }
-        label(req).is_some()
-    })
-}
-
-fn parse_set(set: &str) -> Vec<&str> {
-    set.trim()
-        .trim_start_matches('(')
-        .trim_end_matches(')')
-        .split(',')
-        .map(str::trim)
-        .collect()
-}
-
-/// Splits on commas that are not inside parentheses.
-fn split_requirements(selector: &str) -> Vec<&str> {
-    let mut parts = Vec::new();
-    let (mut depth, mut start) = (0, 0);
-    for (i, c) in selector.char_indices() {
-        match c {
-            '(' => depth += 1,
-            ')' => depth -= 1,
-            ',' if depth == 0 => {
-                parts.push(&selector[start..i]);
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    parts.push(&selector[start..]);
-    parts.into_iter().filter(|p| !p.trim().is_empty()).collect()
-}
-
-/// Field selectors on `metadata.name`, `metadata.namespace`, `spec.nodeName`, `status.phase`.
-pub fn fields_match(selector: &str, item: &Value) -> bool {
-    selector.split(',').filter(|r| !r.is_empty()).all(|req| {
-        let (field, want, negate) = if let Some((f, v)) = req.split_once("!=") {
-            (f, v, true)
-        } else if let Some((f, v)) = req.split_once("==").or_else(|| req.split_once('=')) {
-            (f, v, false)
-        } else {
-            return false;
-        };
-        let value = field
-            .trim()
-            .split('.')
-            .fold(item, |v, key| &v[key])
-            .as_str()
-            .unwrap_or("");
-        (value == want.trim()) != negate
-    })
 }
 
 /// `GET .../pods/<name>/log`: the fixture log of the container (or its previous instance),
