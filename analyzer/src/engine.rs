@@ -684,14 +684,14 @@ fn finding_of(inputs: &Inputs, rule: &Rule, hits: Vec<Hit>, lang: &str) -> Findi
     }
 }
 
-fn min_opt(a: Option<String>, b: Option<String>) -> Option<String> {
+pub(crate) fn min_opt(a: Option<String>, b: Option<String>) -> Option<String> {
     match (a, b) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
     }
 }
 
-fn max_opt(a: Option<String>, b: Option<String>) -> Option<String> {
+pub(crate) fn max_opt(a: Option<String>, b: Option<String>) -> Option<String> {
     match (a, b) {
         (Some(a), Some(b)) => Some(a.max(b)),
         (a, b) => a.or(b),

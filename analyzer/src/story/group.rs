@@ -7,6 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::engine::{max_opt, min_opt};
 use crate::finding::{Finding, Table};
 use crate::rules::Catalogue;
 
@@ -127,20 +128,6 @@ fn merge(into: &mut Finding, f: Finding) {
         }
         (None, Some(t)) => into.table = Some(Table { ..t }),
         _ => {}
-    }
-}
-
-fn min_opt(a: Option<String>, b: Option<String>) -> Option<String> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    }
-}
-
-fn max_opt(a: Option<String>, b: Option<String>) -> Option<String> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(a.max(b)),
-        (a, b) => a.or(b),
     }
 }
 
