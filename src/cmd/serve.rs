@@ -100,24 +100,31 @@ fn serve(args: ServeArgs) -> anyhow::Result<Result<ExitCode, i32>> {
     eprintln!(
         "aksbundle serve: {} objects ({}), {} logs, read in {:.3}s; ages count from {} ({time_note}).",
         objects,
-        kinds.join(", "),
+        analyzer::terminal::visible(&kinds.join(", ")),
         store.logs.len(),
         elapsed.as_secs_f64(),
         store.collected_at.at,
     );
     if !store.issues.is_empty() {
         eprintln!(
-            "aksbundle serve: {} members could not be read; first: {}: {}",
+            "aksbundle serve: {} members could not be read; first: {}",
             store.issues.len(),
-            store.issues[0].file,
-            store.issues[0].message
+            // Member names and messages come from the bundle: shown, never sent, to the terminal.
+            analyzer::terminal::visible(&format!(
+                "{}: {}",
+                store.issues[0].file, store.issues[0].message
+            ))
         );
     }
     eprintln!(
         "Serving read-only on https://{} with the token in the kubeconfig:",
         srv.addr()
     );
-    println!("export KUBECONFIG={}", kubeconfig.display());
+    // Quoted, so the line can be pasted or `eval`ed whatever the path holds.
+    println!(
+        "export KUBECONFIG={}",
+        analyzer::render::shell_quote(kubeconfig.display().to_string())
+    );
     let _ = std::io::stdout().flush();
 
     let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
