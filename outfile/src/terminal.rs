@@ -31,19 +31,6 @@ pub fn visible(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// [`visible`] for bytes that may not be UTF-8: an invalid byte is shown as `\xNN` too (a
-/// raw 0x9B is an 8-bit CSI to a terminal that does not speak UTF-8).
-pub fn visible_bytes(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len());
-    for chunk in bytes.utf8_chunks() {
-        out.push_str(&visible(chunk.valid()));
-        for b in chunk.invalid() {
-            let _ = write!(out, "\\x{b:02x}");
-        }
-    }
-    out
-}
-
 /// JSON text with C1 control characters (U+0080 to U+009F, which serde_json writes raw)
 /// as `\u00XX` escapes: the same JSON value, safe to print on a terminal. C0 characters
 /// are already escaped by serde_json, and outside strings JSON text is ASCII.
@@ -77,12 +64,6 @@ mod tests {
             "a\\x1b]0;pwned\\x07b\\x1b[2J\\x1b]8;;http://evil\\x1b\\x\\x1b]8;;\\x1b\\\\x1b]52;c;cm0gLXJm\\x07\\u{9b}31m\\x0d\\x7f"
         );
         assert!(matches!(visible("tab\tnew\nline é 日本"), Cow::Borrowed(_)));
-    }
-
-    #[test]
-    fn raw_8bit_csi_byte_is_shown_visibly() {
-        assert_eq!(visible_bytes(b"a\x9b2Jb\x1b[31m"), "a\\x9b2Jb\\x1b[31m");
-        assert_eq!(visible_bytes("\u{e9}\u{9b}".as_bytes()), "\u{e9}\\u{9b}");
     }
 
     #[test]
