@@ -181,6 +181,24 @@ impl std::io::Read for Zeros {
     }
 }
 
+/// A tar.gz at `path` (compressed as it is written) whose first member is the hostile
+/// bundle's manifest; the caller adds the members under test and finishes it.
+fn tar_gz_with_manifest(path: &Path) -> tar::Builder<flate2::write::GzEncoder<std::fs::File>> {
+    let gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(path).unwrap(),
+        flate2::Compression::fast(),
+    );
+    let mut b = tar::Builder::new(gz);
+    tar_entry(
+        &mut b,
+        "b/manifest.json",
+        tar::EntryType::Regular,
+        MANIFEST,
+        None,
+    );
+    b
+}
+
 fn tmp() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
 }
@@ -201,18 +219,7 @@ fn gzip_bomb_stops_at_the_member_limit() {
     let input = dir.path().join("input");
     std::fs::create_dir(&input).unwrap();
     let path = input.join("bomb.tar.gz");
-    let gz = flate2::write::GzEncoder::new(
-        std::fs::File::create(&path).unwrap(),
-        flate2::Compression::fast(),
-    );
-    let mut b = tar::Builder::new(gz);
-    tar_entry(
-        &mut b,
-        "b/manifest.json",
-        tar::EntryType::Regular,
-        MANIFEST,
-        None,
-    );
+    let mut b = tar_gz_with_manifest(&path);
     let mut h = tar::Header::new_gnu();
     h.set_path("b/logs/ns/pod/app.log").unwrap();
     h.set_size(3 << 30);
@@ -406,18 +413,7 @@ fn broken_json_of_every_kind_is_an_error_on_its_file_only() {
 fn a_hundred_thousand_tiny_members() {
     let dir = tmp();
     let path = dir.path().join("many.tar.gz");
-    let gz = flate2::write::GzEncoder::new(
-        std::fs::File::create(&path).unwrap(),
-        flate2::Compression::fast(),
-    );
-    let mut b = tar::Builder::new(gz);
-    tar_entry(
-        &mut b,
-        "b/manifest.json",
-        tar::EntryType::Regular,
-        MANIFEST,
-        None,
-    );
+    let mut b = tar_gz_with_manifest(&path);
     for i in 0..100_000 {
         tar_entry(
             &mut b,
@@ -687,18 +683,7 @@ fn event_message_of_400_mb_is_cut_at_the_string_cap() {
     // Regression: one 400 MB event message took 6 GiB and made a 419 MB report.
     let dir = tmp();
     let path = dir.path().join("message.tar.gz");
-    let gz = flate2::write::GzEncoder::new(
-        std::fs::File::create(&path).unwrap(),
-        flate2::Compression::fast(),
-    );
-    let mut b = tar::Builder::new(gz);
-    tar_entry(
-        &mut b,
-        "b/manifest.json",
-        tar::EntryType::Regular,
-        MANIFEST,
-        None,
-    );
+    let mut b = tar_gz_with_manifest(&path);
     let head = br#"{"kind":"List","items":[{"metadata":{"name":"web-1.17f"},"involvedObject":{"kind":"Pod","namespace":"shop","name":"web-1"},"reason":"FailedMount","type":"Warning","count":3,"lastTimestamp":"2026-11-22T03:59:00Z","message":"MountVolume.SetUp failed for volume \"secrets-store-inline\" : rpc error: code = Unknown desc = failed to mount secrets store objects for pod shop/web-1, err: rpc error: code = Unknown desc = failed to mount objects, error: failed to get keyvault client: failed to get key vault token: nmi response failed with status code: 404 "#;
     let tail = br#""}]}"#;
     let body = 400_000_000u64;
@@ -802,18 +787,7 @@ fn hundred_thousand_crashlooping_pods_finish_in_bounded_time_and_memory() {
     // grouped by a linear search per hit. (Figures: scripts/bench_pods.py.)
     let dir = tmp();
     let path = dir.path().join("pods.tar.gz");
-    let gz = flate2::write::GzEncoder::new(
-        std::fs::File::create(&path).unwrap(),
-        flate2::Compression::fast(),
-    );
-    let mut b = tar::Builder::new(gz);
-    tar_entry(
-        &mut b,
-        "b/manifest.json",
-        tar::EntryType::Regular,
-        MANIFEST,
-        None,
-    );
+    let mut b = tar_gz_with_manifest(&path);
     for n in 0..100 {
         let ns = format!("team-{n:03}");
         let mut items = Vec::with_capacity(1000);
