@@ -11,6 +11,7 @@ mod autoscaler_scale_up;
 mod azure_capacity;
 mod collection_incomplete;
 mod critical_addons_only;
+mod hpa_metrics;
 mod image_platform_mismatch;
 mod image_pull_auth;
 mod ipam_ip_leak;
@@ -38,6 +39,7 @@ pub const CHECKS: &[(&str, CheckFn)] = &[
     ("azure_vcpu_quota", azure_capacity::vcpu_quota),
     ("collection_incomplete", collection_incomplete::check),
     ("critical_addons_only", critical_addons_only::check),
+    ("hpa_metrics", hpa_metrics::check),
     ("image_platform_mismatch", image_platform_mismatch::check),
     ("image_pull_auth", image_pull_auth::check),
     ("ipam_ip_leak", ipam_ip_leak::check),
