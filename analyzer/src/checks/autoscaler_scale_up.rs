@@ -128,6 +128,32 @@ pub fn check(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
             }
         }
         failures.truncate(5);
+        // The status ConfigMap, when collected, names the groups in backoff.
+        if let Some(status) = super::azure_capacity::autoscaler_status(inputs.index) {
+            let file = inputs
+                .index
+                .config_map_file("kube-system", "cluster-autoscaler-status")
+                .unwrap_or("namespaces/kube-system/configmaps/cluster-autoscaler-status.json")
+                .to_string();
+            for g in super::azure_capacity::backoff_groups(status) {
+                if !facts.contains_key("node_group") {
+                    if let Some(pool) = super::azure_capacity::pool_of_group(&g) {
+                        facts.insert("nodepool".into(), pool);
+                    }
+                    facts.insert("node_group".into(), g.clone());
+                }
+                failures.push(Evidence {
+                    file: file.clone(),
+                    line: None,
+                    excerpt: format!("data.status: node group {g}: ScaleUp Backoff"),
+                    count: 1,
+                    first_seen: None,
+                    last_seen: None,
+                    object: Some(AUTOSCALER_STATUS.into()),
+                    role: "context".into(),
+                });
+            }
+        }
         out.push(Hit {
             object: Some(AUTOSCALER_STATUS.into()),
             node: None,

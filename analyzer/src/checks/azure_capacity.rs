@@ -23,18 +23,29 @@ pub const AUTOSCALER_STATUS: &str = "kube-system/configmap/cluster-autoscaler-st
 
 /// The `azure_vcpu_quota` check.
 pub fn vcpu_quota(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
-    finish(inputs.index, hits, quota_facts)
+    finish(inputs.index, hits, quota_facts, &QUOTA)
 }
 
 /// The `subnet_full` check.
 pub fn subnet_full(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
-    finish(inputs.index, hits, subnet_facts)
+    finish(inputs.index, hits, subnet_facts, &SUBNET)
 }
+
+/// A vCPU quota error, in any of its wordings (the rule's patterns, for text the matchers
+/// do not see: the autoscaler's status).
+static QUOTA: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)exceeding (?:approved\s+[\w ]+?\s+(?:v?CPUs?|Cores)\s+quota|quota limits? of\s+(?:\w+\s+)?Cores?\b)|Insufficient vcpu quota requested \d+").unwrap()
+});
+/// A full subnet, in any of its wordings.
+static SUBNET: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\bSubnetIsFull\b|\bInsufficientSubnetSize\b|Pre-allocated IPs \d+ exceeds IPs available|with address prefix \S+ do(?:es)?(?:n't| not) have enough").unwrap()
+});
 
 type Parse = fn(&str, &mut BTreeMap<String, String>);
 
-fn finish(index: &Index, hits: Vec<Hit>, parse: Parse) -> Vec<Hit> {
-    let link = backoff_without_reason(index);
+fn finish(index: &Index, mut hits: Vec<Hit>, parse: Parse, what: &Regex) -> Vec<Hit> {
+    let link = backoff_without_reason(index, what);
+    hits.extend(status_hits(index, what));
     hits.into_iter()
         .map(|mut h| {
             let message = h.facts.get("message").cloned().unwrap_or_default();
@@ -52,10 +63,109 @@ fn finish(index: &Index, hits: Vec<Hit>, parse: Parse) -> Vec<Hit> {
         .collect()
 }
 
+/// Lines of the autoscaler's status text (recent versions keep each node group's backoff
+/// error there) that carry this rule's error.
+fn status_hits(index: &Index, what: &Regex) -> Vec<Hit> {
+    let Some(status) = autoscaler_status(index) else {
+        return Vec::new();
+    };
+    let file = index
+        .config_map_file("kube-system", "cluster-autoscaler-status")
+        .unwrap_or("namespaces/kube-system/configmaps/cluster-autoscaler-status.json")
+        .to_string();
+    let groups = backoff_groups(status);
+    status
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| what.is_match(l))
+        .map(|(i, l)| {
+            let line = l.trim();
+            let mut facts = BTreeMap::new();
+            facts.insert("message".into(), line.to_string());
+            facts.insert("autoscaler".into(), "true".into());
+            // The group whose entry holds the line.
+            if let Some(g) = group_at(status, i).or_else(|| groups.first().cloned()) {
+                if let Some(pool) = pool_of_group(&g) {
+                    facts.insert("nodepool".into(), pool);
+                }
+                facts.insert("node_group".into(), g);
+            }
+            Hit {
+                object: Some(AUTOSCALER_STATUS.into()),
+                node: None,
+                facts,
+                evidence: vec![crate::finding::Evidence {
+                    file: file.clone(),
+                    line: None,
+                    excerpt: crate::engine::cut(&format!("data.status: {line}")),
+                    count: 1,
+                    first_seen: None,
+                    last_seen: None,
+                    object: Some(AUTOSCALER_STATUS.into()),
+                    role: "signal".into(),
+                }],
+                table: None,
+                weak_object: false,
+            }
+        })
+        .collect()
+}
+
+/// The autoscaler's status text (`data.status` of its ConfigMap), when collected.
+pub fn autoscaler_status(index: &Index) -> Option<&str> {
+    index
+        .config_map("kube-system", "cluster-autoscaler-status")
+        .and_then(|c| c.data.get("status"))
+        .map(String::as_str)
+}
+
+static GROUP_NAME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)^\s*(?:-\s*)?name:\s*(?P<name>[\w./:-]+)\s*$").unwrap());
+
+/// The node group whose entry holds line `at`: the nearest `Name:` (text form) or `- name:`
+/// (YAML form) above it, after the `NodeGroups:` heading.
+fn group_at(status: &str, at: usize) -> Option<String> {
+    let lines: Vec<&str> = status.lines().take(at + 1).collect();
+    let start = lines.iter().position(|l| {
+        l.trim_start()
+            .to_ascii_lowercase()
+            .starts_with("nodegroups:")
+    })?;
+    lines[start..]
+        .iter()
+        .rev()
+        .find_map(|l| GROUP_NAME.captures(l).map(|c| c["name"].to_string()))
+}
+
+/// Node groups whose scale-up is in backoff, in the text form (`ScaleUp:     Backoff (...)`)
+/// and the YAML form (`scaleUp:` then `status: Backoff`).
+pub fn backoff_groups(status: &str) -> Vec<String> {
+    static TEXT: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(?i)^\s*ScaleUp:\s+Backoff\b").unwrap());
+    static YAML: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(?i)^\s*status:\s*Backoff\b").unwrap());
+    let mut out = Vec::new();
+    for (i, l) in status.lines().enumerate() {
+        if TEXT.is_match(l) || YAML.is_match(l) {
+            if let Some(g) = group_at(status, i) {
+                if !out.contains(&g) {
+                    out.push(g);
+                }
+            }
+        }
+    }
+    out
+}
+
 /// True when pods wait on an autoscaler node group in backoff after a failed scale-up
-/// and no event of the autoscaler says why the scale-up failed.
-pub fn backoff_without_reason(index: &Index) -> bool {
-    let mut backoff = false;
+/// and nothing in the cluster says why: no event of the autoscaler, and no error of this
+/// rule in its status.
+pub fn backoff_without_reason(index: &Index, what: &Regex) -> bool {
+    let status = autoscaler_status(index);
+    if status.is_some_and(|s| s.lines().any(|l| what.is_match(l))) {
+        return false;
+    }
+    let mut backoff = status.is_some_and(|s| !backoff_groups(s).is_empty());
     for (_, e) in index.events() {
         let reason = e.reason.as_deref().unwrap_or("");
         if reason == "FailedToScaleUpGroup" {
@@ -295,6 +405,17 @@ mod tests {
         assert_eq!(f["prefix"], "10.240.100.0/22");
         // A setting's name is no subnet.
         assert!(!f.contains_key("subnet"));
+    }
+
+    #[test]
+    fn backoff_groups_of_the_text_and_yaml_status() {
+        // Text form (Azure/AKS#913, microsoft/tyger#59), one group in backoff.
+        let text = "Cluster-autoscaler status at 2026-11-28 10:29:51.1 +0000 UTC:\nCluster-wide:\n  Health:      Healthy (ready=3 unready=0)\n  ScaleUp:     NoActivity (ready=3 registered=3)\n\nNodeGroups:\n  Name:        aks-system-41208563-vmss\n  Health:      Healthy (ready=1)\n  ScaleUp:     NoActivity (ready=1 cloudProviderTarget=1)\n\n  Name:        aks-userpool-28391745-vmss\n  Health:      Healthy (ready=2)\n  ScaleUp:     Backoff (ready=2 cloudProviderTarget=2)\n";
+        assert_eq!(backoff_groups(text), vec!["aks-userpool-28391745-vmss"]);
+        // YAML form (kubernetes/autoscaler#6375): the cluster-wide status is not a group.
+        let yaml = "time: 2026-11-28 10:29:51 +0000 UTC\nautoscalerStatus: Running\nclusterWide:\n  scaleUp:\n    status: Backoff\nnodeGroups:\n- name: aks-userpool-28391745-vmss\n  scaleUp:\n    status: Backoff\n    backoffInfo:\n      errorCode: OperationNotAllowed\n";
+        assert_eq!(backoff_groups(yaml), vec!["aks-userpool-28391745-vmss"]);
+        assert!(backoff_groups("NodeGroups:\n  Name: g\n  ScaleUp:     NoActivity\n").is_empty());
     }
 
     #[test]

@@ -22,6 +22,7 @@ use regex::Regex;
 
 use crate::engine::{Hit, Inputs};
 use crate::finding::Evidence;
+use crate::model::{Condition, HorizontalPodAutoscaler};
 
 /// Failures must span this long (seconds) to be more than a rollout's blip.
 const LASTING: i64 = 10 * 60;
@@ -42,6 +43,16 @@ pub fn check(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
     for h in hits {
         if let Some(o) = h.object.clone() {
             per_hpa.entry(o).or_default().push(h);
+        }
+    }
+    // HPAs failing in their ScalingActive condition whose events have expired.
+    for (ns, hpa) in inputs.index.hpas() {
+        let object = format!("{ns}/horizontalpodautoscaler/{}", hpa.metadata.name);
+        if per_hpa.contains_key(&object) {
+            continue;
+        }
+        if let Some(h) = condition_hit(inputs, ns, hpa, &object) {
+            per_hpa.insert(object, vec![h]);
         }
     }
     let mut out = Vec::new();
@@ -68,8 +79,36 @@ pub fn check(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
             (Some(f), Some(l)) => l - f >= LASTING,
             _ => false,
         };
-        if !recent || !(lasting || cause == "missing_request") {
+        // The HPA as collected: failing in its condition outweighs the events' times;
+        // scaling again means the failures are past.
+        let ns = h.facts.get("namespace").cloned().unwrap_or_default();
+        let name = h.facts.get("name").cloned().unwrap_or_default();
+        let hpa = inputs
+            .index
+            .hpas()
+            .find(|(n, x)| *n == ns && x.metadata.name == name)
+            .map(|(_, x)| x);
+        let condition = hpa.and_then(scaling_active);
+        if condition.is_some_and(|c| c.status == "True") {
             continue;
+        }
+        let failing_now = condition.is_some_and(|c| c.status == "False");
+        if !failing_now && (!recent || !(lasting || cause == "missing_request")) {
+            continue;
+        }
+        if let Some(x) = hpa {
+            let t = &x.spec.scale_target_ref;
+            if !t.name.is_empty() {
+                h.facts
+                    .insert("target_kind".into(), t.kind.to_ascii_lowercase());
+                h.facts.insert("target_name".into(), t.name.clone());
+            }
+            if let Some(c) = condition.filter(|_| failing_now) {
+                h.facts.insert(
+                    "condition".into(),
+                    format!("ScalingActive=False {}", c.reason.as_deref().unwrap_or("")),
+                );
+            }
         }
         if let Some(name) = h.facts.get("name").cloned() {
             h.facts.insert("hpa".into(), name);
@@ -80,6 +119,56 @@ pub fn check(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
         out.push(h);
     }
     out
+}
+
+fn scaling_active(h: &HorizontalPodAutoscaler) -> Option<&Condition> {
+    h.status
+        .conditions
+        .iter()
+        .find(|c| c.type_ == "ScalingActive")
+}
+
+/// A hit from an HPA's `ScalingActive=False` condition with a metrics reason
+/// (`FailedGetResourceMetric`, ...), outside RBAC's family.
+fn condition_hit(
+    inputs: &Inputs,
+    ns: &str,
+    hpa: &HorizontalPodAutoscaler,
+    object: &str,
+) -> Option<Hit> {
+    let c = scaling_active(hpa).filter(|c| c.status == "False")?;
+    let reason = c.reason.as_deref().unwrap_or("");
+    let message = c.message.as_deref().unwrap_or("");
+    if !(reason.starts_with("FailedGet") && reason.ends_with("Metric"))
+        || message.contains("is forbidden")
+    {
+        return None;
+    }
+    let name = hpa.metadata.name.clone();
+    let mut facts = BTreeMap::new();
+    facts.insert("namespace".into(), ns.to_string());
+    facts.insert("name".into(), name);
+    facts.insert("kind".into(), "horizontalpodautoscaler".into());
+    facts.insert("reason".into(), reason.to_string());
+    facts.insert("message".into(), message.to_string());
+    let when = c.last_transition_time.as_deref().map(|t| inputs.time(t));
+    Some(Hit {
+        object: Some(object.to_string()),
+        node: None,
+        facts,
+        evidence: vec![Evidence {
+            file: inputs.object_file(ns, "horizontalpodautoscalers.json"),
+            line: None,
+            excerpt: crate::engine::cut(&format!("ScalingActive=False {reason}: {message}")),
+            count: 1,
+            first_seen: when.clone(),
+            last_seen: when,
+            object: Some(object.to_string()),
+            role: "signal".into(),
+        }],
+        table: None,
+        weak_object: false,
+    })
 }
 
 fn last_of(h: &Hit) -> Option<i64> {
