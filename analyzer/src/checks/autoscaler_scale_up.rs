@@ -135,6 +135,20 @@ pub fn check(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
                 .config_map_file("kube-system", "cluster-autoscaler-status")
                 .unwrap_or("namespaces/kube-system/configmaps/cluster-autoscaler-status.json")
                 .to_string();
+            // Recent versions keep the failed scale-up's error in the status.
+            for l in status.lines().filter(|l| l.contains("errorMessage:")) {
+                facts.insert("failed_scale_ups".into(), "true".into());
+                failures.push(Evidence {
+                    file: file.clone(),
+                    line: None,
+                    excerpt: cut(&format!("data.status: {}", l.trim())),
+                    count: 1,
+                    first_seen: None,
+                    last_seen: None,
+                    object: Some(AUTOSCALER_STATUS.into()),
+                    role: "context".into(),
+                });
+            }
             for g in super::azure_capacity::backoff_groups(status) {
                 if !facts.contains_key("node_group") {
                     if let Some(pool) = super::azure_capacity::pool_of_group(&g) {
