@@ -15,6 +15,7 @@ mod ipam_ip_leak;
 mod kv_egress_blocked;
 mod nnc_ip_exhausted;
 mod node_not_ready;
+mod node_pressure;
 mod oom_killed;
 mod pod_apiserver_unreachable;
 mod pod_crashloop;
@@ -40,6 +41,7 @@ pub const CHECKS: &[(&str, CheckFn)] = &[
     ("kv_egress_blocked", kv_egress_blocked::check),
     ("nnc_ip_exhausted", nnc_ip_exhausted::check),
     ("node_not_ready", node_not_ready::check),
+    ("node_pressure", node_pressure::check),
     ("oom_killed", oom_killed::check),
     (
         "pod_apiserver_unreachable",
