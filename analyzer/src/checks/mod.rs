@@ -19,6 +19,7 @@ mod node_pressure;
 mod oom_killed;
 mod pod_apiserver_unreachable;
 mod pod_crashloop;
+mod pod_evicted;
 mod pod_ip_allocation;
 mod pod_unschedulable;
 mod rbac_forbidden;
@@ -48,6 +49,7 @@ pub const CHECKS: &[(&str, CheckFn)] = &[
         pod_apiserver_unreachable::check,
     ),
     ("pod_crashloop", pod_crashloop::check),
+    ("pod_evicted", pod_evicted::check),
     ("pod_ip_allocation", pod_ip_allocation::check),
     ("pod_unschedulable", pod_unschedulable::check),
     ("rbac_forbidden", rbac_forbidden::check),
