@@ -12,6 +12,7 @@ mod critical_addons_only;
 mod image_platform_mismatch;
 mod image_pull_auth;
 mod ipam_ip_leak;
+mod kubelet_pleg_unhealthy;
 mod kv_egress_blocked;
 mod nnc_ip_exhausted;
 mod node_not_ready;
@@ -39,6 +40,7 @@ pub const CHECKS: &[(&str, CheckFn)] = &[
     ("image_platform_mismatch", image_platform_mismatch::check),
     ("image_pull_auth", image_pull_auth::check),
     ("ipam_ip_leak", ipam_ip_leak::check),
+    ("kubelet_pleg_unhealthy", kubelet_pleg_unhealthy::check),
     ("kv_egress_blocked", kv_egress_blocked::check),
     ("nnc_ip_exhausted", nnc_ip_exhausted::check),
     ("node_not_ready", node_not_ready::check),
