@@ -17,6 +17,7 @@ mod kv_egress_blocked;
 mod nnc_ip_exhausted;
 mod node_not_ready;
 mod node_pressure;
+mod node_stuck_pods;
 mod oom_killed;
 mod pod_apiserver_unreachable;
 mod pod_crashloop;
@@ -46,6 +47,7 @@ pub const CHECKS: &[(&str, CheckFn)] = &[
     ("nnc_ip_exhausted", nnc_ip_exhausted::check),
     ("node_not_ready", node_not_ready::check),
     ("node_pressure", node_pressure::check),
+    ("node_stuck_pods", node_stuck_pods::check),
     ("oom_killed", oom_killed::check),
     (
         "pod_apiserver_unreachable",
