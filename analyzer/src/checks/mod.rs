@@ -6,6 +6,7 @@
 use crate::engine::{Hit, Inputs};
 
 mod acr_registry_typo;
+mod aks_system_addon;
 mod apiserver_unreachable;
 mod collection_incomplete;
 mod critical_addons_only;
@@ -36,6 +37,7 @@ pub type CheckFn = fn(&Inputs, usize, Vec<Hit>) -> Vec<Hit>;
 /// Every check, by the name rule files use.
 pub const CHECKS: &[(&str, CheckFn)] = &[
     ("acr_registry_typo", acr_registry_typo::check),
+    ("aks_system_addon", aks_system_addon::check),
     ("apiserver_unreachable", apiserver_unreachable::check),
     ("collection_incomplete", collection_incomplete::check),
     ("critical_addons_only", critical_addons_only::check),
