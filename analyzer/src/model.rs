@@ -311,6 +311,8 @@ pub struct NodeInfo {
     pub architecture: Option<String>,
     pub os_image: Option<String>,
     pub container_runtime_version: Option<String>,
+    /// `10.0.<build>.<revision>` on Windows: the build a process-isolated container must match.
+    pub kernel_version: Option<String>,
 }
 
 impl Node {

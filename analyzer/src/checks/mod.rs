@@ -6,6 +6,7 @@
 use crate::engine::{Hit, Inputs};
 
 mod acr_registry_typo;
+mod aks_system_addon;
 mod apiserver_unreachable;
 mod autoscaler_scale_up;
 mod azure_capacity;
@@ -15,18 +16,23 @@ mod hpa_metrics;
 mod image_platform_mismatch;
 mod image_pull_auth;
 mod ipam_ip_leak;
+mod kubelet_pleg_unhealthy;
 mod kv_egress_blocked;
 mod nnc_ip_exhausted;
 mod node_not_ready;
+mod node_pressure;
+mod node_stuck_pods;
 mod oom_killed;
 mod pod_apiserver_unreachable;
 mod pod_crashloop;
+mod pod_evicted;
 mod pod_ip_allocation;
 mod pod_unschedulable;
 mod rbac_forbidden;
 mod sc_job_failed;
 mod service_no_endpoints;
 mod service_port_mismatch;
+mod windows_container_start;
 
 /// A check: the inputs, the rule's index in the catalogue, and its matchers' hits.
 pub type CheckFn = fn(&Inputs, usize, Vec<Hit>) -> Vec<Hit>;
@@ -34,6 +40,7 @@ pub type CheckFn = fn(&Inputs, usize, Vec<Hit>) -> Vec<Hit>;
 /// Every check, by the name rule files use.
 pub const CHECKS: &[(&str, CheckFn)] = &[
     ("acr_registry_typo", acr_registry_typo::check),
+    ("aks_system_addon", aks_system_addon::check),
     ("apiserver_unreachable", apiserver_unreachable::check),
     ("autoscaler_scale_up", autoscaler_scale_up::check),
     ("azure_vcpu_quota", azure_capacity::vcpu_quota),
@@ -43,15 +50,19 @@ pub const CHECKS: &[(&str, CheckFn)] = &[
     ("image_platform_mismatch", image_platform_mismatch::check),
     ("image_pull_auth", image_pull_auth::check),
     ("ipam_ip_leak", ipam_ip_leak::check),
+    ("kubelet_pleg_unhealthy", kubelet_pleg_unhealthy::check),
     ("kv_egress_blocked", kv_egress_blocked::check),
     ("nnc_ip_exhausted", nnc_ip_exhausted::check),
     ("node_not_ready", node_not_ready::check),
+    ("node_pressure", node_pressure::check),
+    ("node_stuck_pods", node_stuck_pods::check),
     ("oom_killed", oom_killed::check),
     (
         "pod_apiserver_unreachable",
         pod_apiserver_unreachable::check,
     ),
     ("pod_crashloop", pod_crashloop::check),
+    ("pod_evicted", pod_evicted::check),
     ("pod_ip_allocation", pod_ip_allocation::check),
     ("pod_unschedulable", pod_unschedulable::check),
     ("rbac_forbidden", rbac_forbidden::check),
@@ -59,6 +70,7 @@ pub const CHECKS: &[(&str, CheckFn)] = &[
     ("service_no_endpoints", service_no_endpoints::check),
     ("service_port_mismatch", service_port_mismatch::check),
     ("subnet_full", azure_capacity::subnet_full),
+    ("windows_container_start", windows_container_start::check),
 ];
 
 /// The check called `name`.
