@@ -419,6 +419,29 @@ impl Event {
 pub struct Service {
     pub metadata: ObjectMeta,
     pub spec: ServiceSpec,
+    pub status: ServiceStatus,
+}
+
+/// `Service.status`: the load balancer's addresses, once the cloud provider assigned them.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ServiceStatus {
+    pub load_balancer: LoadBalancerStatus,
+}
+
+/// `status.loadBalancer` of a Service (and of an Ingress).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct LoadBalancerStatus {
+    pub ingress: Vec<LoadBalancerIngress>,
+}
+
+/// One address of a load balancer.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct LoadBalancerIngress {
+    pub ip: Option<String>,
+    pub hostname: Option<String>,
 }
 
 /// `Service.spec`.
@@ -431,6 +454,11 @@ pub struct ServiceSpec {
     pub cluster_ip: Option<String>,
     #[serde(rename = "type")]
     pub type_: Option<String>,
+    /// The static address asked for (deprecated field, still what most charts set).
+    #[serde(rename = "loadBalancerIP")]
+    pub load_balancer_ip: Option<String>,
+    /// Another load-balancer implementation than the cloud provider's.
+    pub load_balancer_class: Option<String>,
 }
 
 /// A service port.

@@ -8,11 +8,14 @@ use crate::engine::{Hit, Inputs};
 mod acr_registry_typo;
 mod apiserver_unreachable;
 mod collection_incomplete;
+mod coredns_unhealthy;
+mod coredns_upstream;
 mod critical_addons_only;
 mod image_platform_mismatch;
 mod image_pull_auth;
 mod ipam_ip_leak;
 mod kv_egress_blocked;
+mod loadbalancer_pending;
 mod nnc_ip_exhausted;
 mod node_not_ready;
 mod oom_killed;
@@ -33,11 +36,14 @@ pub const CHECKS: &[(&str, CheckFn)] = &[
     ("acr_registry_typo", acr_registry_typo::check),
     ("apiserver_unreachable", apiserver_unreachable::check),
     ("collection_incomplete", collection_incomplete::check),
+    ("coredns_unhealthy", coredns_unhealthy::check),
+    ("coredns_upstream", coredns_upstream::check),
     ("critical_addons_only", critical_addons_only::check),
     ("image_platform_mismatch", image_platform_mismatch::check),
     ("image_pull_auth", image_pull_auth::check),
     ("ipam_ip_leak", ipam_ip_leak::check),
     ("kv_egress_blocked", kv_egress_blocked::check),
+    ("loadbalancer_pending", loadbalancer_pending::check),
     ("nnc_ip_exhausted", nnc_ip_exhausted::check),
     ("node_not_ready", node_not_ready::check),
     ("oom_killed", oom_killed::check),
