@@ -27,6 +27,7 @@ mod rbac_forbidden;
 mod sc_job_failed;
 mod service_no_endpoints;
 mod service_port_mismatch;
+mod snat_exhaustion;
 
 /// A check: the inputs, the rule's index in the catalogue, and its matchers' hits.
 pub type CheckFn = fn(&Inputs, usize, Vec<Hit>) -> Vec<Hit>;
@@ -58,6 +59,7 @@ pub const CHECKS: &[(&str, CheckFn)] = &[
     ("sc_job_failed", sc_job_failed::check),
     ("service_no_endpoints", service_no_endpoints::check),
     ("service_port_mismatch", service_port_mismatch::check),
+    ("snat_exhaustion", snat_exhaustion::check),
 ];
 
 /// The check called `name`.
