@@ -12,7 +12,7 @@ use crate::engine::{Hit, Inputs};
 pub const AZURE_DNS: &str = "168.63.129.16";
 
 /// The `coredns_upstream` check.
-pub fn check(_inputs: &Inputs, _rule: usize, mut hits: Vec<Hit>) -> Vec<Hit> {
+pub fn check(inputs: &Inputs, _rule: usize, mut hits: Vec<Hit>) -> Vec<Hit> {
     // Per upstream: did a user query (not the loop probe) time out, and for which name?
     let mut user_query: BTreeMap<String, bool> = BTreeMap::new();
     let mut example: BTreeMap<String, String> = BTreeMap::new();
@@ -35,6 +35,7 @@ pub fn check(_inputs: &Inputs, _rule: usize, mut hits: Vec<Hit>) -> Vec<Hit> {
         }
         *user_query.entry(up).or_default() |= !probe;
     }
+    let custom_forwards = custom_forwarders(inputs);
     let kinds: BTreeSet<&str> = user_query
         .keys()
         .map(|u| if u == AZURE_DNS { "azure" } else { "custom" })
@@ -67,6 +68,10 @@ pub fn check(_inputs: &Inputs, _rule: usize, mut hits: Vec<Hit>) -> Vec<Hit> {
         if mixed {
             h.facts.insert("mixed_upstreams".into(), "true".into());
         }
+        if custom_forwards.contains(&up) {
+            h.facts
+                .insert("configured_in".into(), "coredns-custom".into());
+        }
     }
     hits
 }
@@ -91,6 +96,45 @@ fn bare(a: &str) -> &str {
     a.trim_start_matches('[').trim_end_matches(']')
 }
 
+/// Addresses that `forward` lines of the collected `coredns-custom` ConfigMap send to.
+fn custom_forwarders(inputs: &Inputs) -> BTreeSet<String> {
+    inputs
+        .index
+        .config_map("kube-system", "coredns-custom")
+        .into_iter()
+        .flat_map(|cm| cm.data.values())
+        .flat_map(|text| forward_targets(text))
+        .collect()
+}
+
+/// The IP addresses after `forward <zone>` in a Corefile fragment (`dns://`, `tls://` and
+/// `:port` stripped).
+#[cfg_attr(not(test), allow(dead_code))]
+fn forward_targets(corefile: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in corefile.lines() {
+        let mut words = line.split_whitespace();
+        if words.next() != Some("forward") {
+            continue;
+        }
+        let _zone = words.next();
+        for w in words {
+            if w == "{" {
+                break;
+            }
+            let w = w.trim_start_matches("dns://").trim_start_matches("tls://");
+            let host = match w.rsplit_once(':') {
+                Some((h, p)) if p.bytes().all(|b| b.is_ascii_digit()) && !h.contains(':') => h,
+                _ => w,
+            };
+            if host.parse::<std::net::IpAddr>().is_ok() {
+                out.push(host.to_string());
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,6 +152,16 @@ mod tests {
             Some("A")
         ));
         assert!(!is_loop_probe(None, Some("HINFO")));
+    }
+
+    #[test]
+    fn forward_targets_of_a_coredns_custom_server_block() {
+        let text = "onpremzones.server: |\ncontoso.local:53 {\n    errors\n    forward . 10.20.0.4 dns://10.20.0.5:53 tls://1.1.1.1 {\n      tls_servername cloudflare-dns.com\n    }\n}\n";
+        assert_eq!(
+            forward_targets(text),
+            vec!["10.20.0.4", "10.20.0.5", "1.1.1.1"]
+        );
+        assert!(forward_targets("forward . /etc/resolv.conf").is_empty());
     }
 
     #[test]
