@@ -13,6 +13,7 @@ mod coredns_upstream;
 mod critical_addons_only;
 mod image_platform_mismatch;
 mod image_pull_auth;
+mod ingress_misconfigured;
 mod ipam_ip_leak;
 mod kv_egress_blocked;
 mod loadbalancer_pending;
@@ -42,6 +43,7 @@ pub const CHECKS: &[(&str, CheckFn)] = &[
     ("critical_addons_only", critical_addons_only::check),
     ("image_platform_mismatch", image_platform_mismatch::check),
     ("image_pull_auth", image_pull_auth::check),
+    ("ingress_misconfigured", ingress_misconfigured::check),
     ("ipam_ip_leak", ipam_ip_leak::check),
     ("kv_egress_blocked", kv_egress_blocked::check),
     ("loadbalancer_pending", loadbalancer_pending::check),
