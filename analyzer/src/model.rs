@@ -434,6 +434,8 @@ impl Event {
 pub struct Service {
     pub metadata: ObjectMeta,
     pub spec: ServiceSpec,
+    /// The load balancer's addresses, once the cloud provider assigned them.
+    pub status: LoadBalancerStatusHolder,
 }
 
 /// `Service.spec`.
@@ -446,6 +448,11 @@ pub struct ServiceSpec {
     pub cluster_ip: Option<String>,
     #[serde(rename = "type")]
     pub type_: Option<String>,
+    /// The static address asked for (deprecated field, still what most charts set).
+    #[serde(rename = "loadBalancerIP")]
+    pub load_balancer_ip: Option<String>,
+    /// Another load-balancer implementation than the cloud provider's.
+    pub load_balancer_class: Option<String>,
 }
 
 /// A service port.

@@ -11,13 +11,17 @@ mod apiserver_unreachable;
 mod autoscaler_scale_up;
 mod azure_capacity;
 mod collection_incomplete;
+mod coredns_unhealthy;
+mod coredns_upstream;
 mod critical_addons_only;
 mod hpa_metrics;
 mod image_platform_mismatch;
 mod image_pull_auth;
+mod ingress_misconfigured;
 mod ipam_ip_leak;
 mod kubelet_pleg_unhealthy;
 mod kv_egress_blocked;
+mod loadbalancer_pending;
 mod nnc_ip_exhausted;
 mod node_not_ready;
 mod node_pressure;
@@ -32,6 +36,7 @@ mod rbac_forbidden;
 mod sc_job_failed;
 mod service_no_endpoints;
 mod service_port_mismatch;
+mod snat_exhaustion;
 mod windows_container_start;
 
 /// A check: the inputs, the rule's index in the catalogue, and its matchers' hits.
@@ -45,13 +50,17 @@ pub const CHECKS: &[(&str, CheckFn)] = &[
     ("autoscaler_scale_up", autoscaler_scale_up::check),
     ("azure_vcpu_quota", azure_capacity::vcpu_quota),
     ("collection_incomplete", collection_incomplete::check),
+    ("coredns_unhealthy", coredns_unhealthy::check),
+    ("coredns_upstream", coredns_upstream::check),
     ("critical_addons_only", critical_addons_only::check),
     ("hpa_metrics", hpa_metrics::check),
     ("image_platform_mismatch", image_platform_mismatch::check),
     ("image_pull_auth", image_pull_auth::check),
+    ("ingress_misconfigured", ingress_misconfigured::check),
     ("ipam_ip_leak", ipam_ip_leak::check),
     ("kubelet_pleg_unhealthy", kubelet_pleg_unhealthy::check),
     ("kv_egress_blocked", kv_egress_blocked::check),
+    ("loadbalancer_pending", loadbalancer_pending::check),
     ("nnc_ip_exhausted", nnc_ip_exhausted::check),
     ("node_not_ready", node_not_ready::check),
     ("node_pressure", node_pressure::check),
@@ -69,6 +78,7 @@ pub const CHECKS: &[(&str, CheckFn)] = &[
     ("sc_job_failed", sc_job_failed::check),
     ("service_no_endpoints", service_no_endpoints::check),
     ("service_port_mismatch", service_port_mismatch::check),
+    ("snat_exhaustion", snat_exhaustion::check),
     ("subnet_full", azure_capacity::subnet_full),
     ("windows_container_start", windows_container_start::check),
 ];

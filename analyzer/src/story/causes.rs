@@ -149,7 +149,43 @@ pub fn dependencies(f: &Finding, index: &Index) -> BTreeSet<String> {
             }
         }
     }
+    if looks_up_through_cluster_dns(f, index) {
+        out.insert("kube-system/service/kube-dns".into());
+        out.extend(
+            index
+                .pods_in("kube-system")
+                .filter(|p| {
+                    p.metadata.labels.get("k8s-app").map(String::as_str) == Some("kube-dns")
+                })
+                .map(|p| p.object_ref()),
+        );
+    }
     out
+}
+
+/// True when the finding's signal is a name lookup sent to the kube-dns ClusterIP (Go's
+/// `lookup <name> on 10.0.0.10:53: ...`): such a failure depends on CoreDNS.
+fn looks_up_through_cluster_dns(f: &Finding, index: &Index) -> bool {
+    let Some(ip) = index
+        .services()
+        .find(|(ns, s)| *ns == "kube-system" && s.metadata.name == "kube-dns")
+        .and_then(|(_, s)| s.spec.cluster_ip.clone())
+        .filter(|ip| !ip.is_empty() && ip != "None")
+    else {
+        return false;
+    };
+    // Go's resolver error: `lookup <name> on <server>:53: <cause>`.
+    let server = format!(" on {ip}:53");
+    let through_it = |text: &str| {
+        text.match_indices("lookup ").any(|(i, _)| {
+            text[i..]
+                .split(": ")
+                .next()
+                .is_some_and(|head| head.ends_with(&server))
+        })
+    };
+    f.facts.get("message").is_some_and(|m| through_it(m))
+        || f.evidence.iter().any(|e| through_it(&e.excerpt))
 }
 
 /// The pods a Service's selector picks.
@@ -297,6 +333,46 @@ mod tests {
             "objects": objects, "evidence": [], "remediation": [], "references": [],
         }))
         .unwrap()
+    }
+
+    #[test]
+    fn a_lookup_through_kube_dns_depends_on_coredns() {
+        let mut index = Index::default();
+        index.namespaces.insert(
+            "kube-system".into(),
+            NamespaceObjects {
+                services: Some(vec![serde_json::from_value(serde_json::json!({
+                    "metadata": {"name": "kube-dns", "namespace": "kube-system"},
+                    "spec": {"clusterIP": "10.0.0.10", "selector": {"k8s-app": "kube-dns"}}
+                }))
+                .unwrap()]),
+                pods: Some(vec![serde_json::from_value(serde_json::json!({
+                    "metadata": {"name": "coredns-6f8b9d7c5-h7k2m", "namespace": "kube-system",
+                                 "labels": {"k8s-app": "kube-dns"}},
+                    "spec": {"nodeName": "aks-np-1"}
+                }))
+                .unwrap()]),
+                ..Default::default()
+            },
+        );
+        let mut f = finding("kv-egress-blocked", &["shop/pod/api"]);
+        f.facts.insert(
+            "message".into(),
+            "Get \"https://kv.vault.azure.net/secrets/x\": dial tcp: lookup kv.vault.azure.net on 10.0.0.10:53: read udp 10.244.0.5:41234->10.0.0.10:53: i/o timeout".into(),
+        );
+        let deps = dependencies(&f, &index);
+        assert!(deps.contains("kube-system/service/kube-dns"));
+        assert!(deps.contains("kube-system/pod/coredns-6f8b9d7c5-h7k2m"));
+        assert!(
+            !deps.contains("cluster/node/aks-np-1"),
+            "CoreDNS's node is not the finding's"
+        );
+        let mut other = finding("kv-egress-blocked", &["shop/pod/api"]);
+        other.facts.insert(
+            "message".into(),
+            "dial tcp: lookup kv.vault.azure.net on 168.63.129.16:53: no such host".into(),
+        );
+        assert!(!dependencies(&other, &index).contains("kube-system/service/kube-dns"));
     }
 
     fn index() -> Index {
