@@ -7,6 +7,8 @@ use crate::engine::{Hit, Inputs};
 
 mod acr_registry_typo;
 mod apiserver_unreachable;
+mod azure_disk_attach;
+mod azure_file_mount;
 mod collection_incomplete;
 mod critical_addons_only;
 mod image_platform_mismatch;
@@ -24,6 +26,8 @@ mod rbac_forbidden;
 mod sc_job_failed;
 mod service_no_endpoints;
 mod service_port_mismatch;
+mod storage;
+mod volume_multi_attach;
 
 /// A check: the inputs, the rule's index in the catalogue, and its matchers' hits.
 pub type CheckFn = fn(&Inputs, usize, Vec<Hit>) -> Vec<Hit>;
@@ -32,6 +36,8 @@ pub type CheckFn = fn(&Inputs, usize, Vec<Hit>) -> Vec<Hit>;
 pub const CHECKS: &[(&str, CheckFn)] = &[
     ("acr_registry_typo", acr_registry_typo::check),
     ("apiserver_unreachable", apiserver_unreachable::check),
+    ("azure_disk_attach", azure_disk_attach::check),
+    ("azure_file_mount", azure_file_mount::check),
     ("collection_incomplete", collection_incomplete::check),
     ("critical_addons_only", critical_addons_only::check),
     ("image_platform_mismatch", image_platform_mismatch::check),
@@ -52,6 +58,7 @@ pub const CHECKS: &[(&str, CheckFn)] = &[
     ("sc_job_failed", sc_job_failed::check),
     ("service_no_endpoints", service_no_endpoints::check),
     ("service_port_mismatch", service_port_mismatch::check),
+    ("volume_multi_attach", volume_multi_attach::check),
 ];
 
 /// The check called `name`.
