@@ -128,6 +128,16 @@ pub struct Resources {
 pub struct Volume {
     pub name: String,
     pub csi: Option<CsiVolume>,
+    /// A PersistentVolumeClaim the pod mounts (the storage rules follow it).
+    #[serde(rename = "persistentVolumeClaim")]
+    pub persistent_volume_claim: Option<ClaimVolume>,
+}
+
+/// `volumes[].persistentVolumeClaim` of a pod.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ClaimVolume {
+    pub claim_name: String,
 }
 
 /// An inline CSI volume (the Secrets Store CSI driver mounts these).

@@ -7,6 +7,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::engine::{Hit, Inputs};
+use crate::finding::Evidence;
 
 /// True when the bundle holds the pods of `ns` and `pod` is not among them: the pod an
 /// event names was deleted before the collection, and its failure went with it.
@@ -74,6 +75,37 @@ pub fn add_pod_and_node_facts(inputs: &Inputs, h: &mut Hit) {
     if label(&["kubernetes.azure.com/fips_enabled"]).as_deref() == Some("true") {
         h.facts.insert("node_fips".into(), "true".into());
     }
+}
+
+/// Evidence naming each pod of `ns` that mounts claim `claim`: the claim's finding is then
+/// about those pods too, so it explains their own findings (a pod unschedulable on an
+/// unbound claim).
+pub fn claim_users(inputs: &Inputs, ns: &str, claim: &str) -> Vec<Evidence> {
+    inputs
+        .index
+        .pods_in(ns)
+        .filter(|p| {
+            p.spec.volumes.iter().any(|v| {
+                v.persistent_volume_claim
+                    .as_ref()
+                    .is_some_and(|c| c.claim_name == claim)
+            })
+        })
+        .map(|p| Evidence {
+            file: inputs.object_file(ns, "pods.json"),
+            line: None,
+            excerpt: format!(
+                "pod {} mounts claim {claim} ({})",
+                p.metadata.name,
+                p.status.phase.as_deref().unwrap_or("phase unknown")
+            ),
+            count: 1,
+            first_seen: None,
+            last_seen: None,
+            object: Some(p.object_ref()),
+            role: "context".into(),
+        })
+        .collect()
 }
 
 /// The VMSS instance ID of an AKS node (`aks-nodepool1-12345678-vmss00000a` → 10): the

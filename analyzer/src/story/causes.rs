@@ -56,8 +56,18 @@ pub fn dependencies(f: &Finding, index: &Index) -> BTreeSet<String> {
         .collect();
     for o in pods {
         if let Some((ns, name)) = o.split_once("/pod/") {
-            if let Some(node) = index.pod(ns, name).and_then(|p| p.spec.node_name.clone()) {
+            let Some(p) = index.pod(ns, name) else {
+                continue;
+            };
+            if let Some(node) = &p.spec.node_name {
                 out.insert(format!("cluster/node/{node}"));
+            }
+            // A pod depends on the claims it mounts (a claim that cannot be provisioned
+            // keeps the pod unscheduled).
+            for v in &p.spec.volumes {
+                if let Some(c) = &v.persistent_volume_claim {
+                    out.insert(format!("{ns}/persistentvolumeclaim/{}", c.claim_name));
+                }
             }
         }
     }
@@ -222,6 +232,28 @@ mod tests {
         assert!(deps.contains("shop/pod/web-7c9f8d6b5-x2x9q"));
         assert!(deps.contains("cluster/node/aks-np-1"));
         assert!(!deps.contains("shop/pod/web-canary-5d4c3b2a1-q8w7e"));
+    }
+
+    #[test]
+    fn a_pod_depends_on_the_claims_it_mounts() {
+        let pods: Vec<Pod> = serde_json::from_str(
+            r#"[{"metadata":{"name":"db-0","namespace":"shop"},
+                 "spec":{"volumes":[{"name":"data","persistentVolumeClaim":{"claimName":"data-db-0"}},
+                                    {"name":"tmp","emptyDir":{}}]},
+                 "status":{"phase":"Pending"}}]"#,
+        )
+        .unwrap();
+        let mut index = Index::default();
+        index.namespaces.insert(
+            "shop".into(),
+            NamespaceObjects {
+                pods: Some(pods),
+                ..Default::default()
+            },
+        );
+        let deps = dependencies(&finding("pod-unschedulable", &["shop/pod/db-0"]), &index);
+        assert!(deps.contains("shop/persistentvolumeclaim/data-db-0"));
+        assert_eq!(deps.len(), 2);
     }
 
     #[test]
