@@ -22,6 +22,7 @@ mod pod_apiserver_unreachable;
 mod pod_crashloop;
 mod pod_ip_allocation;
 mod pod_unschedulable;
+mod pvc_pending;
 mod pvc_provisioning;
 mod rbac_forbidden;
 mod sc_job_failed;
@@ -55,6 +56,7 @@ pub const CHECKS: &[(&str, CheckFn)] = &[
     ("pod_crashloop", pod_crashloop::check),
     ("pod_ip_allocation", pod_ip_allocation::check),
     ("pod_unschedulable", pod_unschedulable::check),
+    ("pvc_pending", pvc_pending::check),
     ("pvc_provisioning", pvc_provisioning::check),
     ("rbac_forbidden", rbac_forbidden::check),
     ("sc_job_failed", sc_job_failed::check),
