@@ -45,6 +45,9 @@ pub fn check(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
                 {
                     h.facts.insert("same_workload".into(), "true".into());
                 }
+                if p.metadata.deletion_timestamp.is_some() {
+                    h.facts.insert("other_terminating".into(), "true".into());
+                }
                 let mut excerpt = format!("pod {name} still uses the volume");
                 if let Some(node) = &p.spec.node_name {
                     h.facts
@@ -74,9 +77,71 @@ pub fn check(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
                     role: "context".into(),
                 });
             }
+            add_attachments(inputs, &mut h);
             h
         })
         .collect()
+}
+
+/// The VolumeAttachments that hold the volume on another node than the stuck pod's:
+/// where the volume is, when the message names no pod, and whether that node is Ready.
+fn add_attachments(inputs: &Inputs, h: &mut Hit) {
+    let Some(volume) = h.facts.get("volume").cloned() else {
+        return;
+    };
+    let here = h.node.clone();
+    for va in inputs.index.cluster_list(|c| &c.volume_attachments) {
+        if va.spec.source.persistent_volume_name.as_deref() != Some(volume.as_str())
+            || Some(&va.spec.node_name) == here.as_ref()
+            || va.spec.node_name.is_empty()
+        {
+            continue;
+        }
+        let node = va.spec.node_name.clone();
+        h.facts
+            .entry("other_node".into())
+            .or_insert_with(|| node.clone());
+        let ready = inputs
+            .index
+            .node(&node)
+            .and_then(|n| n.ready_condition())
+            .map(|c| c.status == "True");
+        if ready == Some(false) {
+            h.facts.insert("other_node_not_ready".into(), "true".into());
+        }
+        h.evidence.push(Evidence {
+            file: inputs
+                .index
+                .cluster_file(crate::layout::ClusterKind::VolumeAttachments),
+            line: None,
+            excerpt: format!(
+                "VolumeAttachment {}: {volume} on node {node}, attached={}{}",
+                va.metadata.name,
+                va.status.attached,
+                if ready == Some(false) {
+                    " (node not Ready)"
+                } else {
+                    ""
+                }
+            ),
+            count: 1,
+            first_seen: None,
+            last_seen: None,
+            object: Some(format!("cluster/volumeattachment/{}", va.metadata.name)),
+            role: "context".into(),
+        });
+        // The node holding the volume is what the finding depends on.
+        h.evidence.push(Evidence {
+            file: inputs.index.nodes_file(),
+            line: None,
+            excerpt: format!("node {node} holds volume {volume}"),
+            count: 1,
+            first_seen: None,
+            last_seen: None,
+            object: Some(format!("cluster/node/{node}")),
+            role: "context".into(),
+        });
+    }
 }
 
 #[cfg(test)]
