@@ -3,12 +3,16 @@
 //! disk, the VM size's data-disk limit, a LUN already taken, an Ultra disk on a node pool
 //! without Ultra SSD. Adds the disk's resource group and name, the node's zone, VM size,
 //! scale set and instance, and the pod's workload; drops events of pods deleted since.
+//! A VolumeAttachment's `attachError` that no event repeats (the events expired) is read
+//! too, for the pods on that node that mount the volume's claim.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
 
 use regex::Regex;
 
 use crate::engine::{Hit, Inputs};
+use crate::finding::Evidence;
 
 /// One Azure cause: its name and the regex that recognises it in the event message.
 struct Cause {
@@ -83,9 +87,108 @@ pub fn classify(message: &str) -> (&'static str, Vec<(&'static str, String)>) {
     ("other", Vec::new())
 }
 
+/// Hits from VolumeAttachments whose `attachError` no event repeats (events expire after an
+/// hour; the object keeps the last error as long as the attach fails). The hit is about the
+/// pods that mount the volume's claim, or the attachment itself when none is known.
+fn attachment_hits(inputs: &Inputs, seen: &BTreeSet<String>) -> Vec<Hit> {
+    let mut out = Vec::new();
+    for va in inputs.index.cluster_list(|c| &c.volume_attachments) {
+        let (Some(err), Some(pv)) = (
+            va.status.attach_error.as_ref(),
+            va.spec.source.persistent_volume_name.as_ref(),
+        ) else {
+            continue;
+        };
+        let Some(message) = err.message.as_deref().filter(|m| !m.is_empty()) else {
+            continue;
+        };
+        if seen.contains(pv) || va.spec.attacher != "disk.csi.azure.com" {
+            continue;
+        }
+        let claim = inputs
+            .index
+            .cluster_list(|c| &c.persistent_volumes)
+            .find(|v| &v.metadata.name == pv)
+            .and_then(|v| v.spec.claim_ref.as_ref())
+            .and_then(|r| Some((r.namespace.clone()?, r.name.clone()?)));
+        let pods: Vec<&crate::model::Pod> = match &claim {
+            Some((ns, c)) => inputs
+                .index
+                .pods_in(ns)
+                .filter(|p| {
+                    p.spec.node_name.as_deref() == Some(va.spec.node_name.as_str())
+                        && p.spec.volumes.iter().any(|v| {
+                            v.persistent_volume_claim
+                                .as_ref()
+                                .is_some_and(|r| &r.claim_name == c)
+                        })
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        let va_ref = format!("cluster/volumeattachment/{}", va.metadata.name);
+        let evidence = Evidence {
+            file: inputs
+                .index
+                .cluster_file(crate::layout::ClusterKind::VolumeAttachments),
+            line: None,
+            excerpt: crate::engine::cut(&format!(
+                "VolumeAttachment {} ({pv} on node {}): attachError: {message}",
+                va.metadata.name, va.spec.node_name
+            )),
+            count: 1,
+            first_seen: err.time.as_deref().map(|t| inputs.time(t)),
+            last_seen: err.time.as_deref().map(|t| inputs.time(t)),
+            object: Some(va_ref.clone()),
+            role: "signal".into(),
+        };
+        let mut base = BTreeMap::new();
+        base.insert("volume".to_string(), pv.clone());
+        base.insert("message".into(), message.to_string());
+        base.insert("reason".into(), "attachError".into());
+        base.insert("node".into(), va.spec.node_name.clone());
+        if pods.is_empty() {
+            let mut facts = base.clone();
+            facts.insert("kind".into(), "volumeattachment".into());
+            facts.insert("name".into(), va.metadata.name.clone());
+            out.push(Hit {
+                object: Some(va_ref.clone()),
+                node: Some(va.spec.node_name.clone()),
+                facts,
+                evidence: vec![evidence.clone()],
+                table: None,
+                weak_object: false,
+            });
+        }
+        for p in pods {
+            let mut facts = base.clone();
+            let ns = p.metadata.namespace.clone().unwrap_or_default();
+            facts.insert("namespace".into(), ns);
+            facts.insert("kind".into(), "pod".into());
+            facts.insert("pod".into(), p.metadata.name.clone());
+            facts.insert("name".into(), p.metadata.name.clone());
+            out.push(Hit {
+                object: Some(p.object_ref()),
+                node: Some(va.spec.node_name.clone()),
+                facts,
+                evidence: vec![evidence.clone()],
+                table: None,
+                weak_object: false,
+            });
+        }
+    }
+    out
+}
+
 /// The `azure_disk_attach` check.
 pub fn check(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
+    let seen: BTreeSet<String> = hits
+        .iter()
+        .filter_map(|h| h.facts.get("volume").cloned())
+        .collect();
+    let extra = attachment_hits(inputs, &seen);
     hits.into_iter()
+        .chain(extra)
         .filter(|h| !super::storage::hit_pod_gone(inputs, h))
         .map(|mut h| {
             let message = h.facts.get("message").cloned().unwrap_or_default();
