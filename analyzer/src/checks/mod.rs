@@ -10,6 +10,8 @@ mod aks_system_addon;
 mod apiserver_unreachable;
 mod autoscaler_scale_up;
 mod azure_capacity;
+mod azure_disk_attach;
+mod azure_file_mount;
 mod collection_incomplete;
 mod coredns_unhealthy;
 mod coredns_upstream;
@@ -32,11 +34,15 @@ mod pod_crashloop;
 mod pod_evicted;
 mod pod_ip_allocation;
 mod pod_unschedulable;
+mod pvc_pending;
+mod pvc_provisioning;
 mod rbac_forbidden;
 mod sc_job_failed;
 mod service_no_endpoints;
 mod service_port_mismatch;
 mod snat_exhaustion;
+mod storage;
+mod volume_multi_attach;
 mod windows_container_start;
 
 /// A check: the inputs, the rule's index in the catalogue, and its matchers' hits.
@@ -48,6 +54,8 @@ pub const CHECKS: &[(&str, CheckFn)] = &[
     ("aks_system_addon", aks_system_addon::check),
     ("apiserver_unreachable", apiserver_unreachable::check),
     ("autoscaler_scale_up", autoscaler_scale_up::check),
+    ("azure_disk_attach", azure_disk_attach::check),
+    ("azure_file_mount", azure_file_mount::check),
     ("azure_vcpu_quota", azure_capacity::vcpu_quota),
     ("collection_incomplete", collection_incomplete::check),
     ("coredns_unhealthy", coredns_unhealthy::check),
@@ -74,12 +82,15 @@ pub const CHECKS: &[(&str, CheckFn)] = &[
     ("pod_evicted", pod_evicted::check),
     ("pod_ip_allocation", pod_ip_allocation::check),
     ("pod_unschedulable", pod_unschedulable::check),
+    ("pvc_pending", pvc_pending::check),
+    ("pvc_provisioning", pvc_provisioning::check),
     ("rbac_forbidden", rbac_forbidden::check),
     ("sc_job_failed", sc_job_failed::check),
     ("service_no_endpoints", service_no_endpoints::check),
     ("service_port_mismatch", service_port_mismatch::check),
     ("snat_exhaustion", snat_exhaustion::check),
     ("subnet_full", azure_capacity::subnet_full),
+    ("volume_multi_attach", volume_multi_attach::check),
     ("windows_container_start", windows_container_start::check),
 ];
 
