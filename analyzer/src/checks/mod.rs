@@ -11,6 +11,7 @@ mod collection_incomplete;
 mod critical_addons_only;
 mod image_platform_mismatch;
 mod image_pull_auth;
+mod image_pull_rate_limited;
 mod ipam_ip_leak;
 mod kv_egress_blocked;
 mod nnc_ip_exhausted;
@@ -36,6 +37,7 @@ pub const CHECKS: &[(&str, CheckFn)] = &[
     ("critical_addons_only", critical_addons_only::check),
     ("image_platform_mismatch", image_platform_mismatch::check),
     ("image_pull_auth", image_pull_auth::check),
+    ("image_pull_rate_limited", image_pull_rate_limited::check),
     ("ipam_ip_leak", ipam_ip_leak::check),
     ("kv_egress_blocked", kv_egress_blocked::check),
     ("nnc_ip_exhausted", nnc_ip_exhausted::check),
