@@ -8,6 +8,7 @@ use crate::engine::{Hit, Inputs};
 mod acr_registry_typo;
 mod apiserver_unreachable;
 mod collection_incomplete;
+mod create_container_config;
 mod critical_addons_only;
 mod image_platform_mismatch;
 mod image_pull_auth;
@@ -34,6 +35,7 @@ pub const CHECKS: &[(&str, CheckFn)] = &[
     ("acr_registry_typo", acr_registry_typo::check),
     ("apiserver_unreachable", apiserver_unreachable::check),
     ("collection_incomplete", collection_incomplete::check),
+    ("create_container_config", create_container_config::check),
     ("critical_addons_only", critical_addons_only::check),
     ("image_platform_mismatch", image_platform_mismatch::check),
     ("image_pull_auth", image_pull_auth::check),
