@@ -22,6 +22,7 @@ mod pod_apiserver_unreachable;
 mod pod_crashloop;
 mod pod_ip_allocation;
 mod pod_unschedulable;
+mod probe_failing;
 mod rbac_forbidden;
 mod sc_job_failed;
 mod service_no_endpoints;
@@ -52,6 +53,7 @@ pub const CHECKS: &[(&str, CheckFn)] = &[
     ("pod_crashloop", pod_crashloop::check),
     ("pod_ip_allocation", pod_ip_allocation::check),
     ("pod_unschedulable", pod_unschedulable::check),
+    ("probe_failing", probe_failing::check),
     ("rbac_forbidden", rbac_forbidden::check),
     ("sc_job_failed", sc_job_failed::check),
     ("service_no_endpoints", service_no_endpoints::check),
