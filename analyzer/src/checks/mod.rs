@@ -8,6 +8,7 @@ use crate::engine::{Hit, Inputs};
 mod acr_registry_typo;
 mod apiserver_unreachable;
 mod collection_incomplete;
+mod controller_create_failed;
 mod create_container_config;
 mod critical_addons_only;
 mod image_platform_mismatch;
@@ -24,6 +25,7 @@ mod pod_ip_allocation;
 mod pod_unschedulable;
 mod probe_failing;
 mod rbac_forbidden;
+mod resourcequota_exceeded;
 mod sc_job_failed;
 mod service_no_endpoints;
 mod service_port_mismatch;
@@ -36,6 +38,7 @@ pub const CHECKS: &[(&str, CheckFn)] = &[
     ("acr_registry_typo", acr_registry_typo::check),
     ("apiserver_unreachable", apiserver_unreachable::check),
     ("collection_incomplete", collection_incomplete::check),
+    ("controller_create_failed", controller_create_failed::check),
     ("create_container_config", create_container_config::check),
     ("critical_addons_only", critical_addons_only::check),
     ("image_platform_mismatch", image_platform_mismatch::check),
@@ -55,6 +58,7 @@ pub const CHECKS: &[(&str, CheckFn)] = &[
     ("pod_unschedulable", pod_unschedulable::check),
     ("probe_failing", probe_failing::check),
     ("rbac_forbidden", rbac_forbidden::check),
+    ("resourcequota_exceeded", resourcequota_exceeded::check),
     ("sc_job_failed", sc_job_failed::check),
     ("service_no_endpoints", service_no_endpoints::check),
     ("service_port_mismatch", service_port_mismatch::check),
