@@ -15,6 +15,7 @@ mod image_platform_mismatch;
 mod image_pull_auth;
 mod image_pull_rate_limited;
 mod ipam_ip_leak;
+mod job_failed;
 mod kv_egress_blocked;
 mod nnc_ip_exhausted;
 mod node_not_ready;
@@ -45,6 +46,7 @@ pub const CHECKS: &[(&str, CheckFn)] = &[
     ("image_pull_auth", image_pull_auth::check),
     ("image_pull_rate_limited", image_pull_rate_limited::check),
     ("ipam_ip_leak", ipam_ip_leak::check),
+    ("job_failed", job_failed::check),
     ("kv_egress_blocked", kv_egress_blocked::check),
     ("nnc_ip_exhausted", nnc_ip_exhausted::check),
     ("node_not_ready", node_not_ready::check),
