@@ -54,6 +54,7 @@ const CATALOGUE_IDS: &[&str] = &[
     "image-pull-rate-limited",
     "create-container-config-error",
     "job-failed",
+    "deployment-not-progressing",
 ];
 
 const README_HEADINGS: &[&str] = &[

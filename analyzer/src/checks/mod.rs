@@ -11,6 +11,7 @@ mod collection_incomplete;
 mod controller_create_failed;
 mod create_container_config;
 mod critical_addons_only;
+mod deployment_not_progressing;
 mod image_platform_mismatch;
 mod image_pull_auth;
 mod image_pull_rate_limited;
@@ -42,6 +43,10 @@ pub const CHECKS: &[(&str, CheckFn)] = &[
     ("controller_create_failed", controller_create_failed::check),
     ("create_container_config", create_container_config::check),
     ("critical_addons_only", critical_addons_only::check),
+    (
+        "deployment_not_progressing",
+        deployment_not_progressing::check,
+    ),
     ("image_platform_mismatch", image_platform_mismatch::check),
     ("image_pull_auth", image_pull_auth::check),
     ("image_pull_rate_limited", image_pull_rate_limited::check),
