@@ -154,11 +154,40 @@ pub fn classify(message: &str) -> Vec<(&'static str, String)> {
     vec![("cause", "other".into())]
 }
 
+/// True when the bundle holds the hit's ReplicaSet or StatefulSet and it has every
+/// replica it wants ready, with no `ReplicaFailure`: whatever refused its pods once no
+/// longer holds it back.
+pub fn controller_healthy(inputs: &Inputs, h: &Hit) -> bool {
+    let (Some(ns), Some(kind), Some(name)) = (
+        h.facts.get("namespace"),
+        h.facts.get("kind"),
+        h.facts.get("name"),
+    ) else {
+        return false;
+    };
+    let found = match kind.as_str() {
+        "replicaset" => inputs
+            .index
+            .replica_sets()
+            .find(|(n, w)| *n == ns && w.metadata.name == *name),
+        "statefulset" => inputs
+            .index
+            .stateful_sets()
+            .find(|(n, w)| *n == ns && w.metadata.name == *name),
+        _ => None,
+    };
+    found.is_some_and(|(_, w)| {
+        w.condition("ReplicaFailure")
+            .is_none_or(|c| c.status != "True")
+            && w.status.ready_replicas.unwrap_or(0) >= w.desired()
+    })
+}
+
 /// Adds the controller's workload and drops hits of controllers that recovered.
 pub fn common(inputs: &Inputs, hits: Vec<Hit>) -> Vec<Hit> {
     let successes = last_success(inputs);
     hits.into_iter()
-        .filter(|h| !recovered(h, &successes))
+        .filter(|h| !recovered(h, &successes) && !controller_healthy(inputs, h))
         .map(|mut h| {
             let kind = h.facts.get("kind").cloned().unwrap_or_default();
             let name = h.facts.get("name").cloned().unwrap_or_default();

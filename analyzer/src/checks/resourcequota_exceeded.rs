@@ -8,8 +8,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::engine::{Hit, Inputs};
-use crate::finding::Table;
+use crate::engine::{cut, Hit, Inputs};
+use crate::finding::{Evidence, Table};
 
 use super::controller_create_failed::common;
 
@@ -87,6 +87,59 @@ pub fn parse(message: &str) -> (Vec<(&'static str, String)>, Option<Table>) {
     (facts, Some(table))
 }
 
+/// A quantity as the API server writes it in a ResourceQuota (a string, or a number).
+fn quantity(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// The ResourceQuota object the refusal names, as evidence: its used and hard values
+/// now, for the resources the refusal names (all of them when it names none).
+fn quota_evidence(inputs: &Inputs, ns: &str, h: &Hit) -> Option<Evidence> {
+    let name = h.facts.get("quota")?;
+    let (_, q) = inputs
+        .index
+        .resource_quotas()
+        .find(|(n, q)| *n == ns && q.metadata.name == *name)?;
+    let wanted: Vec<&str> = h
+        .facts
+        .get("resources")
+        .or_else(|| h.facts.get("must_specify"))
+        .map(|r| r.split(',').collect())
+        .unwrap_or_default();
+    let hard = if q.status.hard.is_empty() {
+        &q.spec.hard
+    } else {
+        &q.status.hard
+    };
+    let parts: Vec<String> = hard
+        .iter()
+        .filter(|(k, _)| wanted.is_empty() || wanted.contains(&k.as_str()))
+        .map(|(k, v)| {
+            let used = q
+                .status
+                .used
+                .get(k)
+                .map(quantity)
+                .unwrap_or_else(|| "?".into());
+            format!("{k} {used}/{}", quantity(v))
+        })
+        .collect();
+    let object = format!("{ns}/resourcequota/{name}");
+    let mut e = Evidence::of_object(
+        inputs.object_file(ns, "resourcequotas.json"),
+        cut(&format!(
+            "resourcequota {name} (used/hard): {}",
+            parts.join(", ")
+        )),
+        Some(object),
+    );
+    e.role = "context".into();
+    Some(e)
+}
+
 /// The `resourcequota_exceeded` check.
 pub fn check(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
     common(inputs, hits)
@@ -98,6 +151,11 @@ pub fn check(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
                 h.facts.insert(k.into(), v);
             }
             h.table = table;
+            let ns = h.facts.get("namespace").cloned().unwrap_or_default();
+            if let Some(e) = quota_evidence(inputs, &ns, &h) {
+                h.facts.insert("quota_in_bundle".into(), "true".into());
+                h.evidence.push(e);
+            }
             h
         })
         .collect()
