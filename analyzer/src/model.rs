@@ -57,6 +57,8 @@ pub struct Condition {
     pub message: Option<String>,
     pub last_transition_time: Option<String>,
     pub last_heartbeat_time: Option<String>,
+    /// Deployment conditions: when the controller last updated the condition.
+    pub last_update_time: Option<String>,
 }
 
 /// A Pod.

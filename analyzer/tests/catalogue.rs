@@ -48,6 +48,13 @@ const CATALOGUE_IDS: &[&str] = &[
     "pod-unschedulable",
     "node-not-ready",
     "collection-incomplete",
+    "resourcequota-exceeded",
+    "controller-create-failed",
+    "probe-failing",
+    "image-pull-rate-limited",
+    "create-container-config-error",
+    "job-failed",
+    "deployment-not-progressing",
 ];
 
 const README_HEADINGS: &[&str] = &[

@@ -13,14 +13,19 @@ mod azure_capacity;
 mod azure_disk_attach;
 mod azure_file_mount;
 mod collection_incomplete;
+mod controller_create_failed;
 mod coredns_unhealthy;
 mod coredns_upstream;
+mod create_container_config;
 mod critical_addons_only;
+mod deployment_not_progressing;
 mod hpa_metrics;
 mod image_platform_mismatch;
 mod image_pull_auth;
+mod image_pull_rate_limited;
 mod ingress_misconfigured;
 mod ipam_ip_leak;
+mod job_failed;
 mod kubelet_pleg_unhealthy;
 mod kv_egress_blocked;
 mod loadbalancer_pending;
@@ -34,9 +39,11 @@ mod pod_crashloop;
 mod pod_evicted;
 mod pod_ip_allocation;
 mod pod_unschedulable;
+mod probe_failing;
 mod pvc_pending;
 mod pvc_provisioning;
 mod rbac_forbidden;
+mod resourcequota_exceeded;
 mod sc_job_failed;
 mod service_no_endpoints;
 mod service_port_mismatch;
@@ -58,14 +65,22 @@ pub const CHECKS: &[(&str, CheckFn)] = &[
     ("azure_file_mount", azure_file_mount::check),
     ("azure_vcpu_quota", azure_capacity::vcpu_quota),
     ("collection_incomplete", collection_incomplete::check),
+    ("controller_create_failed", controller_create_failed::check),
     ("coredns_unhealthy", coredns_unhealthy::check),
     ("coredns_upstream", coredns_upstream::check),
+    ("create_container_config", create_container_config::check),
     ("critical_addons_only", critical_addons_only::check),
+    (
+        "deployment_not_progressing",
+        deployment_not_progressing::check,
+    ),
     ("hpa_metrics", hpa_metrics::check),
     ("image_platform_mismatch", image_platform_mismatch::check),
     ("image_pull_auth", image_pull_auth::check),
+    ("image_pull_rate_limited", image_pull_rate_limited::check),
     ("ingress_misconfigured", ingress_misconfigured::check),
     ("ipam_ip_leak", ipam_ip_leak::check),
+    ("job_failed", job_failed::check),
     ("kubelet_pleg_unhealthy", kubelet_pleg_unhealthy::check),
     ("kv_egress_blocked", kv_egress_blocked::check),
     ("loadbalancer_pending", loadbalancer_pending::check),
@@ -82,9 +97,11 @@ pub const CHECKS: &[(&str, CheckFn)] = &[
     ("pod_evicted", pod_evicted::check),
     ("pod_ip_allocation", pod_ip_allocation::check),
     ("pod_unschedulable", pod_unschedulable::check),
+    ("probe_failing", probe_failing::check),
     ("pvc_pending", pvc_pending::check),
     ("pvc_provisioning", pvc_provisioning::check),
     ("rbac_forbidden", rbac_forbidden::check),
+    ("resourcequota_exceeded", resourcequota_exceeded::check),
     ("sc_job_failed", sc_job_failed::check),
     ("service_no_endpoints", service_no_endpoints::check),
     ("service_port_mismatch", service_port_mismatch::check),

@@ -43,7 +43,7 @@ fn is_job_pod_name(name: &str) -> bool {
 }
 
 /// A container's state in a few words: `Error (exit 1)`, `Running`, `ContainerCreating`.
-fn state_of(p: &Pod) -> String {
+pub(super) fn state_of(p: &Pod) -> String {
     let mut parts = Vec::new();
     for cs in p.all_statuses() {
         let s = if let Some(t) = &cs.state.terminated {
@@ -71,7 +71,7 @@ fn state_of(p: &Pod) -> String {
     }
 }
 
-fn status_text(job: &Job) -> String {
+pub(super) fn status_text(job: &Job) -> String {
     let s = &job.status;
     let mut text = format!(
         "active={} succeeded={} failed={}",
