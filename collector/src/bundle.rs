@@ -73,17 +73,6 @@ impl Staging {
         Ok(file)
     }
 
-    /// Removes member `rel` (a streamed log that turned out empty because kubectl failed).
-    pub fn remove(&self, rel: &str) {
-        if let Ok(path) = self.member_path(rel) {
-            let _ = fs::remove_file(path);
-        }
-        self.written
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(rel);
-    }
-
     /// True when `rel` was written.
     pub fn contains(&self, rel: &str) -> bool {
         self.written

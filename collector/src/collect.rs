@@ -7,15 +7,18 @@ use crate::clock::{self, Utc};
 use crate::error::CollectError;
 use crate::ipam::{self, DebugPods, IpamError};
 use crate::kubectl::{args, Kubectl, RunError};
+use crate::logs::{self, LogBudget, LogsReport, Priority, TailBuffer};
 use crate::manifest::{ClusterInfo, CollectorInfo, Manifest, ManifestOptions, StepError, FORMAT};
+use crate::nodelogs;
 use crate::options::Options;
-use crate::plan::{self, LogReason, LogTarget, NamespacedKind, NAMESPACED, NNC_RESOURCE};
+use crate::plan::{self, LogTarget, NamespacedKind, NAMESPACED, NNC_RESOURCE};
 use crate::pool;
 use crate::redact;
 use crate::terminal;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
@@ -43,6 +46,10 @@ pub struct Summary {
     pub logs: usize,
     /// Nodes whose IPAM stores were counted.
     pub ipam_nodes: usize,
+    /// Nodes whose node logs were read (`--node-logs`).
+    pub node_logs: usize,
+    /// Container logs left out because the log budget was spent (listed in the manifest).
+    pub logs_skipped: usize,
     /// Attachments added.
     pub attachments: usize,
     /// Namespaces with at least one object list in the bundle.
@@ -110,9 +117,12 @@ pub fn collect(opts: &Options) -> Result<Summary, CollectError> {
                 opts.namespaces.clone()
             },
             node_ipam: opts.node_ipam,
+            node_logs: opts.node_logs,
         },
         redactions: run.redactions.load(Ordering::SeqCst),
         errors,
+        logs: Some(run.logs_report()),
+        notes: run.notes.lock().unwrap_or_else(|p| p.into_inner()).clone(),
     };
     let manifest_json = serde_json::to_vec_pretty(&manifest)
         .map_err(|e| CollectError::write("manifest.json", e.into()))?;
@@ -150,7 +160,15 @@ pub fn collect(opts: &Options) -> Result<Summary, CollectError> {
             .filter(|m| *m != "cluster/version.json")
             .count(),
         logs: members.iter().filter(|m| m.starts_with("logs/")).count(),
-        ipam_nodes: members.iter().filter(|m| m.starts_with("nodes/")).count(),
+        ipam_nodes: members
+            .iter()
+            .filter(|m| m.starts_with("nodes/") && m.ends_with("/ipam.json"))
+            .count(),
+        node_logs: members
+            .iter()
+            .filter(|m| m.starts_with("nodes/") && m.ends_with("/node-logs.json"))
+            .count(),
+        logs_skipped: manifest.logs.as_ref().map_or(0, |l| l.skipped.len()),
         attachments: members
             .iter()
             .filter(|m| m.starts_with("attachments/"))
@@ -207,6 +225,8 @@ enum Step {
     Log(LogTarget),
     /// IPAM counts of one node through a debug pod.
     Ipam(String),
+    /// Node logs of one node through a debug pod.
+    NodeLogs(String),
 }
 
 impl Step {
@@ -224,6 +244,7 @@ impl Step {
                 if t.previous { ".previous" } else { "" }
             ),
             Step::Ipam(node) => format!("ipam/{node}"),
+            Step::NodeLogs(node) => format!("nodelogs/{node}"),
         }
     }
 }
@@ -242,7 +263,19 @@ struct Run<'a> {
     notes: Mutex<Vec<String>>,
     fatal: Mutex<Option<CollectError>>,
     redactions: AtomicU64,
-    unready_budget: AtomicUsize,
+    /// The total container log budget.
+    log_budget: LogBudget,
+    /// Bytes of container logs written.
+    logs_written: AtomicU64,
+    /// Pods lists not yet answered; logs are fetched once all are, most urgent first.
+    pending_pod_lists: AtomicUsize,
+    /// Logs due, with their priority, gathered from the pods lists.
+    log_queue: Mutex<Vec<(Priority, LogTarget)>>,
+    /// Logs the budget could not pay for, and logs it cut short.
+    skipped_logs: Mutex<Vec<String>>,
+    cut_logs: Mutex<Vec<String>>,
+    /// Frame marker nonce of the node-logs debug pods.
+    nonce: String,
     /// Namespaces seen in any all-namespaces list.
     seen_namespaces: Mutex<BTreeSet<String>>,
     /// Kinds listed successfully across all namespaces.
@@ -279,7 +312,13 @@ impl<'a> Run<'a> {
             notes: Mutex::default(),
             fatal: Mutex::default(),
             redactions: AtomicU64::new(0),
-            unready_budget: AtomicUsize::new(opts.max_unready_pods),
+            log_budget: LogBudget::new(opts.log_budget),
+            logs_written: AtomicU64::new(0),
+            pending_pod_lists: AtomicUsize::new(0),
+            log_queue: Mutex::default(),
+            skipped_logs: Mutex::default(),
+            cut_logs: Mutex::default(),
+            nonce: nodelogs::nonce(),
             seen_namespaces: Mutex::default(),
             listed_kinds: Mutex::default(),
             debug_pods: DebugPods::default(),
@@ -313,6 +352,11 @@ impl<'a> Run<'a> {
                 steps.extend(NAMESPACED.iter().map(|k| Step::List(*k, Some(ns.clone()))));
             }
         }
+        let pod_lists = steps
+            .iter()
+            .filter(|s| matches!(s, Step::List(k, _) if k.resource == "pods"))
+            .count();
+        self.pending_pod_lists.store(pod_lists, Ordering::SeqCst);
         self.progress.set_length(steps.len() as u64);
         pool::run(
             self.opts.parallelism,
@@ -331,6 +375,17 @@ impl<'a> Run<'a> {
             },
         );
         self.write_empty_lists();
+        let skipped = self
+            .skipped_logs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .len();
+        if skipped > 0 {
+            self.note(format!(
+                "{skipped} container logs left out: the log budget (--log-budget, {} bytes) was spent on more urgent ones first; manifest.json lists them (logs.skipped)",
+                self.opts.log_budget
+            ));
+        }
         Ok(cluster)
     }
 
@@ -419,6 +474,18 @@ impl<'a> Run<'a> {
                     return Vec::new();
                 };
                 let mut ipam_steps = Vec::new();
+                if self.opts.node_logs {
+                    for node in items(&nodes) {
+                        match nodelogs::skip_reason(node) {
+                            Some(reason) => self.note(reason),
+                            None => ipam_steps.extend(
+                                node["metadata"]["name"]
+                                    .as_str()
+                                    .map(|n| Step::NodeLogs(n.to_string())),
+                            ),
+                        }
+                    }
+                }
                 if self.opts.node_ipam {
                     for node in items(&nodes) {
                         match ipam::skip_reason(node) {
@@ -453,9 +520,27 @@ impl<'a> Run<'a> {
                 }
                 Vec::new()
             }
-            Step::List(kind, namespace) => self.list(&label, kind, namespace),
+            Step::List(kind, namespace) => {
+                let mut more = self.list(&label, kind, namespace);
+                if kind.resource == "pods" {
+                    // A refused all-namespaces list comes back as a list of one namespace.
+                    let again = more
+                        .iter()
+                        .filter(|s| matches!(s, Step::List(k, _) if k.resource == "pods"))
+                        .count();
+                    self.pending_pod_lists.fetch_add(again, Ordering::SeqCst);
+                    if self.pending_pod_lists.fetch_sub(1, Ordering::SeqCst) == 1 {
+                        more.extend(self.due_logs());
+                    }
+                }
+                more
+            }
             Step::Log(target) => {
-                self.stream_log(&label, &target);
+                self.fetch_log(&label, &target);
+                Vec::new()
+            }
+            Step::NodeLogs(node) => {
+                self.node_logs(&label, &node);
                 Vec::new()
             }
             Step::Ipam(node) => {
@@ -505,11 +590,10 @@ impl<'a> Run<'a> {
         let Some(list) = list else {
             return Vec::new();
         };
-        let follow_ups = if kind.resource == "pods" {
-            self.log_steps(&list)
-        } else {
-            Vec::new()
-        };
+        if kind.resource == "pods" {
+            self.queue_logs(&list);
+        }
+        let follow_ups = Vec::new();
         match namespace {
             Some(ns) => {
                 let mut list = list;
@@ -572,30 +656,80 @@ impl<'a> Run<'a> {
         ns
     }
 
-    /// Log steps for a pods list: every component pod, and not-Ready pods up to the budget.
-    fn log_steps(&self, pods: &Value) -> Vec<Step> {
-        let mut chosen: Vec<&Value> = items(pods).collect();
-        chosen.sort_by_key(|p| {
-            (
-                p["metadata"]["namespace"].as_str().unwrap_or(""),
-                p["metadata"]["name"].as_str().unwrap_or(""),
-            )
-        });
-        let mut steps = Vec::new();
-        for pod in chosen {
-            let wanted = match plan::log_reason(pod) {
-                Some(LogReason::Component) => true,
-                Some(LogReason::NotReady) => self
-                    .unready_budget
-                    .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-                    .is_ok(),
-                None => false,
-            };
-            if wanted {
-                steps.extend(plan::log_targets(pod).into_iter().map(Step::Log));
-            }
+    /// Queues the logs of every container of a pods list, with the priority of its pod.
+    fn queue_logs(&self, pods: &Value) {
+        let mut queue = self.log_queue.lock().unwrap_or_else(|p| p.into_inner());
+        for pod in items(pods) {
+            let priority = logs::priority(pod);
+            queue.extend(plan::log_targets(pod).into_iter().map(|t| (priority, t)));
         }
-        steps
+    }
+
+    /// Once every pods list is in: the queued logs as steps, unhealthy pods first, then
+    /// add-ons, then the rest, each group in namespace/pod order (containers in pod order,
+    /// current before previous). The pool starts them in this order, and each reserves its
+    /// share of the budget when it starts, so the urgent ones are paid first.
+    fn due_logs(&self) -> Vec<Step> {
+        let mut queue =
+            std::mem::take(&mut *self.log_queue.lock().unwrap_or_else(|p| p.into_inner()));
+        queue.sort_by(|(pa, a), (pb, b)| {
+            (pa, &a.namespace, &a.pod).cmp(&(pb, &b.namespace, &b.pod))
+        });
+        queue.into_iter().map(|(_, t)| Step::Log(t)).collect()
+    }
+
+    /// What the manifest says about container logs.
+    fn logs_report(&self) -> LogsReport {
+        LogsReport {
+            max_lines: self.opts.max_log_lines,
+            max_bytes: self.opts.max_log_bytes,
+            budget: self.opts.log_budget,
+            written: self.logs_written.load(Ordering::SeqCst),
+            skipped: self
+                .skipped_logs
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone(),
+            cut: self
+                .cut_logs
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone(),
+        }
+    }
+
+    /// Node logs of one node through a debug pod, into `nodes/<node>/`.
+    fn node_logs(&self, label: &str, node: &str) {
+        let bounds = nodelogs::Bounds {
+            lines: self.opts.max_log_lines,
+            bytes: self.opts.max_log_bytes,
+        };
+        let args = ipam::debug_script_args(
+            node,
+            &self.opts.debug_image,
+            &nodelogs::debug_script(bounds, &self.nonce),
+        );
+        match nodelogs::debug_node_logs(
+            &self.kubectl,
+            node,
+            &self.opts.debug_image,
+            self.opts.request_timeout,
+            &self.debug_pods,
+            bounds,
+            &self.nonce,
+        ) {
+            Ok(found) => {
+                let dir = format!("nodes/{}", safe_component(node));
+                for (name, bytes) in &found.texts {
+                    self.write_text(&format!("{dir}/{name}"), bytes);
+                }
+                for (name, mut value) in found.json_files() {
+                    self.write_json(&format!("{dir}/{name}"), &mut value);
+                }
+            }
+            Err(IpamError::Kubectl(e)) => self.record(label, &args, &e),
+            Err(e) => self.push_error(label, &args, 1, e.to_string()),
+        }
     }
 
     /// Namespaces that showed up in some all-namespaces list but had no objects of another
@@ -663,42 +797,100 @@ impl<'a> Run<'a> {
         }
     }
 
-    /// One container log, streamed from kubectl through the redactor into the bundle. The
-    /// byte cap is enforced here as well as by `--limit-bytes` (a server or kubectl that
-    /// ignores it cannot grow us): at the cap kubectl is killed and what was read is kept,
-    /// up to its last complete line, with a note.
-    fn stream_log(&self, label: &str, target: &plan::LogTarget) {
-        let cap = self.opts.max_log_bytes;
-        let args = plan::log_args(target, self.opts.since.as_str(), cap);
+    /// One container log, paid from the budget: its share is reserved before the fetch and
+    /// settled with what was written; when nothing is left the log is listed as skipped.
+    fn fetch_log(&self, label: &str, target: &LogTarget) {
         let rel = target.bundle_path();
-        let file = match self.staging.create(&rel) {
-            Ok(file) => file,
-            Err(e) => return self.fail(e),
+        let Some(reserved) = self.log_budget.reserve(self.opts.max_log_bytes) else {
+            self.skipped_logs
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(rel);
+            return;
         };
-        let mut writer = redact::RedactingWriter::new(std::io::BufWriter::new(file));
-        let streamed = match self
-            .kubectl
-            .stream(&args, self.opts.request_timeout, cap, &mut writer)
-        {
-            Ok(streamed) => streamed,
-            Err(e) => return self.fail(CollectError::write(&rel, e)),
-        };
-        let cut_off = streamed.truncated || streamed.error.is_some();
-        match writer.finish(cut_off) {
-            Ok((_, n)) => {
-                self.redactions.fetch_add(n, Ordering::SeqCst);
+        let (written, dropped) = self.stream_log(label, target, reserved);
+        self.logs_written.fetch_add(written, Ordering::SeqCst);
+        // A log cut by a share smaller than a whole log's used the budget's last bytes:
+        // the share counts as spent even when the tail kept less (it starts at a line), so
+        // the logs after it are skipped rather than cut to nothing one by one.
+        let cut = dropped && reserved < self.opts.max_log_bytes;
+        self.log_budget
+            .settle(reserved, if cut { reserved } else { written });
+        if cut {
+            self.cut_logs
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(rel);
+        }
+    }
+
+    /// The tail of one container log: kubectl is asked for the last `--max-log-lines` lines
+    /// (`--tail`), and at most four times `--max-log-bytes` of them (`--limit-bytes`, also
+    /// enforced here: a server or kubectl that ignores it is killed at the cap); the last
+    /// `keep` bytes of that, from a line start, go through the redactor into the bundle.
+    /// Returns the bytes written and whether the front of the tail was dropped.
+    fn stream_log(&self, label: &str, target: &LogTarget, keep: u64) -> (u64, bool) {
+        let transfer = self
+            .opts
+            .max_log_bytes
+            .saturating_mul(logs::TRANSFER_FACTOR);
+        let args = plan::log_args(
+            target,
+            self.opts.since.as_str(),
+            self.opts.max_log_lines,
+            transfer,
+        );
+        let rel = target.bundle_path();
+        let mut tail = TailBuffer::new(keep);
+        let streamed =
+            match self
+                .kubectl
+                .stream(&args, self.opts.request_timeout, transfer, &mut tail)
+            {
+                Ok(streamed) => streamed,
+                Err(e) => {
+                    self.fail(CollectError::write(&rel, e));
+                    return (0, false);
+                }
+            };
+        let dropped = tail.dropped();
+        let bytes = tail.into_tail();
+        if let Some(e) = &streamed.error {
+            self.record(label, &args, e);
+            if bytes.is_empty() {
+                return (0, dropped);
             }
-            Err(e) => return self.fail(CollectError::write(&rel, e)),
         }
         if streamed.truncated {
             self.note(format!(
-                "{rel}: cut at {cap} bytes (--max-log-bytes); kubectl was stopped there and the rest of the log left out"
+                "{rel}: its last {} lines hold more than {transfer} bytes; kubectl was stopped there and the last {keep} bytes of what it sent were kept",
+                self.opts.max_log_lines
             ));
         }
-        if let Some(e) = streamed.error {
-            self.record(label, &args, &e);
-            if streamed.bytes == 0 {
-                self.staging.remove(&rel);
+        let cut_off = streamed.truncated || streamed.error.is_some();
+        let file = match self.staging.create(&rel) {
+            Ok(file) => file,
+            Err(e) => {
+                self.fail(e);
+                return (0, dropped);
+            }
+        };
+        let mut writer = redact::RedactingWriter::new(std::io::BufWriter::new(file));
+        let finished = writer
+            .write_all(&bytes)
+            .and_then(|()| writer.finish(cut_off))
+            .and_then(|(buffered, n)| {
+                let file = buffered.into_inner().map_err(|e| e.into_error())?;
+                Ok((file.metadata()?.len(), n))
+            });
+        match finished {
+            Ok((len, n)) => {
+                self.redactions.fetch_add(n, Ordering::SeqCst);
+                (len, dropped)
+            }
+            Err(e) => {
+                self.fail(CollectError::write(&rel, e));
+                (0, dropped)
             }
         }
     }

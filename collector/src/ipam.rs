@@ -244,6 +244,11 @@ fn delete_args(pod: &str) -> Vec<String> {
 
 /// `kubectl debug` arguments that start the counting pod on `node`.
 pub fn debug_args(node: &str, image: &str) -> Vec<String> {
+    debug_script_args(node, image, DEBUG_SCRIPT)
+}
+
+/// `kubectl debug` arguments that run `script` (busybox `sh -c`) in a pod on `node`.
+pub fn debug_script_args(node: &str, image: &str, script: &str) -> Vec<String> {
     vec![
         "debug".into(),
         format!("node/{node}"),
@@ -257,7 +262,7 @@ pub fn debug_args(node: &str, image: &str) -> Vec<String> {
         "--".into(),
         "sh".into(),
         "-c".into(),
-        DEBUG_SCRIPT.into(),
+        script.into(),
     ]
 }
 
@@ -276,12 +281,30 @@ pub fn debug_node(
     timeout: Duration,
     pods: &DebugPods,
 ) -> Result<IpamReport, IpamError> {
-    let created = kubectl.run(&debug_args(node, image), timeout)?;
+    let out = run_debug_pod(kubectl, node, image, DEBUG_SCRIPT, timeout, pods)?;
+    Ok(IpamReport {
+        node: node.to_string(),
+        collected_at: clock::now_rfc3339(),
+        stores: parse_debug_output(&String::from_utf8_lossy(&out))?,
+    })
+}
+
+/// Runs `script` in a debug pod on `node`, waits for it to finish and returns its output;
+/// the pod is always deleted afterwards (registered in `pods` meanwhile, for Ctrl-C).
+pub fn run_debug_pod(
+    kubectl: &Kubectl,
+    node: &str,
+    image: &str,
+    script: &str,
+    timeout: Duration,
+    pods: &DebugPods,
+) -> Result<Vec<u8>, IpamError> {
+    let created = kubectl.run(&debug_script_args(node, image, script), timeout)?;
     let created = String::from_utf8_lossy(&created);
     let pod =
         created_pod_name(&created).ok_or_else(|| IpamError::NoPodName(created.to_string()))?;
     pods.add(&pod);
-    let result = read_debug_pod(kubectl, node, &pod, timeout);
+    let result = read_debug_pod(kubectl, &pod, timeout);
     // The pod is deleted whatever happened; a failed delete is left to Ctrl-C clean-up.
     if kubectl.run(&delete_args(&pod), timeout).is_ok() {
         pods.remove(&pod);
@@ -328,12 +351,7 @@ impl PodState {
     }
 }
 
-fn read_debug_pod(
-    kubectl: &Kubectl,
-    node: &str,
-    pod: &str,
-    timeout: Duration,
-) -> Result<IpamReport, IpamError> {
+fn read_debug_pod(kubectl: &Kubectl, pod: &str, timeout: Duration) -> Result<Vec<u8>, IpamError> {
     let deadline = Instant::now() + timeout * 2;
     let status_args = args(&[
         "get",
@@ -361,12 +379,7 @@ fn read_debug_pod(
         });
     }
     let logs_args = args(&["logs", pod, "--namespace", DEBUG_NAMESPACE]);
-    let out = kubectl.run(&logs_args, timeout)?;
-    Ok(IpamReport {
-        node: node.to_string(),
-        collected_at: clock::now_rfc3339(),
-        stores: parse_debug_output(&String::from_utf8_lossy(&out))?,
-    })
+    Ok(kubectl.run(&logs_args, timeout)?)
 }
 
 #[cfg(test)]

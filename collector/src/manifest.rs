@@ -23,6 +23,14 @@ pub struct Manifest {
     pub redactions: u64,
     /// Every collection step that failed, in the order they failed.
     pub errors: Vec<StepError>,
+    /// Container log bounds, and the logs the budget left out. Absent in bundles of
+    /// collectors before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logs: Option<crate::logs::LogsReport>,
+    /// What the collector told the user that is not a failure (a missing CRD, a Windows
+    /// node without node logs, a log cut at its cap).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// The collecting program.
@@ -63,6 +71,9 @@ pub struct ManifestOptions {
     pub namespaces: Vec<String>,
     /// Whether node IPAM counts were requested.
     pub node_ipam: bool,
+    /// Whether node logs (`--node-logs`) were requested.
+    #[serde(default)]
+    pub node_logs: bool,
 }
 
 /// One failed step, with the tool's own words.
@@ -101,6 +112,7 @@ mod tests {
                 since: "1h".into(),
                 namespaces: vec!["*".into()],
                 node_ipam: true,
+                node_logs: false,
             },
             redactions: 12,
             errors: vec![StepError {
@@ -110,8 +122,24 @@ mod tests {
                 stderr: "error: the server doesn't have a resource type".into(),
                 at: "2026-11-22T04:00:03Z".into(),
             }],
+            logs: Some(crate::logs::LogsReport {
+                max_lines: 1000,
+                max_bytes: 262_144,
+                budget: 268_435_456,
+                written: 5_000,
+                skipped: vec!["logs/default/web-1/web.log".into()],
+                cut: Vec::new(),
+            }),
+            notes: vec!["no NodeNetworkConfig CRD".into()],
         };
         let value = serde_json::to_value(&manifest).unwrap();
+        // A manifest of an older collector (no logs, notes or node_logs) still reads.
+        let mut old = value.clone();
+        old.as_object_mut().unwrap().remove("logs");
+        old.as_object_mut().unwrap().remove("notes");
+        old["options"].as_object_mut().unwrap().remove("node_logs");
+        let old: Manifest = serde_json::from_value(old).unwrap();
+        assert!(old.logs.is_none() && old.notes.is_empty() && !old.options.node_logs);
         assert_eq!(
             value,
             json!({
@@ -119,10 +147,13 @@ mod tests {
                 "collector": {"name": "aksbundle", "version": env!("CARGO_PKG_VERSION")},
                 "collected_at": "2026-11-22T04:00:00Z",
                 "cluster": {"context": "prod-westeu", "server": "https://prod-xxxx.hcp.westeurope.azmk8s.io:443", "version": null},
-                "options": {"since": "1h", "namespaces": ["*"], "node_ipam": true},
+                "options": {"since": "1h", "namespaces": ["*"], "node_ipam": true, "node_logs": false},
                 "redactions": 12,
                 "errors": [{"step": "nnc", "command": "kubectl get nodenetworkconfigs.acn.azure.com -A -o json",
-                            "exit_code": 1, "stderr": "error: the server doesn't have a resource type", "at": "2026-11-22T04:00:03Z"}]
+                            "exit_code": 1, "stderr": "error: the server doesn't have a resource type", "at": "2026-11-22T04:00:03Z"}],
+                "logs": {"max_lines": 1000, "max_bytes": 262144, "budget": 268435456, "written": 5000,
+                         "skipped": ["logs/default/web-1/web.log"], "cut": []},
+                "notes": ["no NodeNetworkConfig CRD"]
             })
         );
     }

@@ -25,12 +25,18 @@ pub struct Options {
     pub namespaces: Vec<String>,
     /// Log window handed to `kubectl logs --since`. Default: `1h`.
     pub since: Since,
-    /// Byte cap per container log (`kubectl logs --limit-bytes`). Default: 5 MiB.
+    /// Lines kept of each container log (`kubectl logs --tail`). Default: 1,000.
+    pub max_log_lines: u64,
+    /// Bytes kept of each container log: its last bytes, from a line start. Default: 256 KiB.
     pub max_log_bytes: u64,
-    /// How many not-Ready pods get their logs collected. Default: 20.
-    pub max_unready_pods: usize,
+    /// Total bytes of all container logs, spent on unhealthy pods first, then AKS add-ons,
+    /// then the rest; what it cannot pay for is listed in the manifest. Default: 256 MiB.
+    pub log_budget: u64,
     /// Start a debug pod on each node to count IPAM store files. Default: false.
     pub node_ipam: bool,
+    /// Start a debug pod on each Linux node to read its kubelet and containerd journals,
+    /// resolv.conf, certificate end dates, disk use and provisioning log. Default: false.
+    pub node_logs: bool,
     /// Image of the node debug pods. Default: [`DEFAULT_DEBUG_IMAGE`].
     pub debug_image: String,
     /// Text files the user adds under `attachments/`. Default: none.
@@ -61,9 +67,11 @@ impl Default for Options {
             context: None,
             namespaces: Vec::new(),
             since: Since::default(),
-            max_log_bytes: 5 * 1024 * 1024,
-            max_unready_pods: 20,
+            max_log_lines: crate::logs::DEFAULT_LOG_LINES,
+            max_log_bytes: crate::logs::DEFAULT_LOG_BYTES,
+            log_budget: crate::logs::DEFAULT_LOG_BUDGET,
             node_ipam: false,
+            node_logs: false,
             debug_image: DEFAULT_DEBUG_IMAGE.to_string(),
             attachments: Vec::new(),
             output: None,
@@ -89,6 +97,13 @@ impl Options {
             return Err(CollectError::InvalidOption {
                 option: "timeout",
                 reason: "must be more than zero".into(),
+            });
+        }
+        if self.max_log_lines == 0 || self.max_log_bytes == 0 {
+            return Err(CollectError::InvalidOption {
+                option: "max-log-lines/max-log-bytes",
+                reason: "must be at least 1 (use --log-budget 0 to collect no container log)"
+                    .into(),
             });
         }
         if let Some(bad) = self.namespaces.iter().find(|ns| !is_dns_label(ns)) {

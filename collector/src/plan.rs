@@ -48,9 +48,12 @@ pub const NNC_RESOURCE: &str = "nodenetworkconfigs.acn.azure.com";
 /// Why a pod's logs are collected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogReason {
-    /// Key Vault provider, CSI driver, NMI, Service Connector, CNS or extension agent pod.
+    /// An AKS add-on or platform pod: CoreDNS, konnectivity, metrics-server, the Azure Disk
+    /// and File CSI drivers, cloud-node-manager, kube-proxy, App Routing, AGIC, Azure
+    /// Policy and Gatekeeper, the Key Vault provider, NMI, Service Connector, CNS, the
+    /// extension agents.
     Component,
-    /// A pod that is not Ready (crash loop, back-off, ...); bounded in number.
+    /// A pod that is not Ready (crash loop, back-off, ...).
     NotReady,
 }
 
@@ -96,10 +99,36 @@ const COMPONENT_LABELS: &[(&str, &str)] = &[
     ("app.kubernetes.io/name", "extension-operator"),
     ("app.kubernetes.io/component", "extension-agent"),
     ("app.kubernetes.io/component", "extension-operator"),
+    // CoreDNS and its autoscaler.
+    ("k8s-app", "kube-dns"),
+    ("k8s-app", "coredns-autoscaler"),
+    // API server tunnel: konnectivity, and tunnelfront / aks-link on old clusters.
+    ("app", "konnectivity-agent"),
+    ("component", "tunnel"),
+    ("app", "tunnelfront"),
+    ("app", "aks-link"),
+    ("k8s-app", "metrics-server"),
+    // Azure Disk and Azure File CSI drivers, Linux and Windows.
+    ("app", "csi-azuredisk-controller"),
+    ("app", "csi-azuredisk-node"),
+    ("app", "csi-azuredisk-node-win"),
+    ("app", "csi-azurefile-controller"),
+    ("app", "csi-azurefile-node"),
+    ("app", "csi-azurefile-node-win"),
+    ("k8s-app", "cloud-node-manager"),
+    ("k8s-app", "cloud-node-manager-windows"),
+    ("component", "kube-proxy"),
+    // Application Gateway Ingress Controller add-on.
+    ("app", "ingress-appgw"),
+    // Azure Policy add-on (its Gatekeeper lives in gatekeeper-system).
+    ("app", "azure-policy"),
+    ("app", "azure-policy-webhook"),
+    ("gatekeeper.sh/system", "yes"),
 ];
 
-/// Namespaces whose every pod is a component (Service Connector's extension).
-const COMPONENT_NAMESPACES: &[&str] = &["sc-system"];
+/// Namespaces whose every pod is a component: Service Connector's extension, the App
+/// Routing add-on's nginx, Gatekeeper of the Azure Policy add-on.
+const COMPONENT_NAMESPACES: &[&str] = &["sc-system", "app-routing-system", "gatekeeper-system"];
 
 /// Pod-name prefixes of components in kube-system that some installs leave unlabelled.
 const COMPONENT_NAME_PREFIXES: &[&str] = &[
@@ -107,6 +136,16 @@ const COMPONENT_NAME_PREFIXES: &[&str] = &[
     "azure-cns-",
     "extension-agent-",
     "extension-operator-",
+    "coredns-",
+    "konnectivity-agent-",
+    "tunnelfront-",
+    "metrics-server-",
+    "kube-proxy-",
+    "cloud-node-manager-",
+    "csi-azuredisk-",
+    "csi-azurefile-",
+    "ingress-appgw-",
+    "azure-policy-",
 ];
 
 /// Why a pod's logs are wanted, if they are.
@@ -181,8 +220,9 @@ pub fn log_targets(pod: &Value) -> Vec<LogTarget> {
     targets
 }
 
-/// `kubectl logs` arguments for one target.
-pub fn log_args(target: &LogTarget, since: &str, max_bytes: u64) -> Vec<String> {
+/// `kubectl logs` arguments for one target: the last `tail_lines` lines of the `since`
+/// window, at most `max_bytes` of them.
+pub fn log_args(target: &LogTarget, since: &str, tail_lines: u64, max_bytes: u64) -> Vec<String> {
     let mut args = vec![
         "logs".to_string(),
         "--namespace".into(),
@@ -192,6 +232,7 @@ pub fn log_args(target: &LogTarget, since: &str, max_bytes: u64) -> Vec<String> 
         target.container.clone(),
         "--timestamps".into(),
         format!("--since={since}"),
+        format!("--tail={tail_lines}"),
         format!("--limit-bytes={max_bytes}"),
     ];
     if target.previous {
@@ -250,6 +291,101 @@ mod tests {
     }
 
     #[test]
+    fn aks_add_ons_are_components_by_their_real_labels() {
+        // Labels as AKS deploys these add-ons (pod template labels of their DaemonSets and
+        // Deployments in kube-system, or their own namespaces).
+        for (ns, name, labels) in [
+            (
+                "kube-system",
+                "coredns-789789675-5x2mw",
+                json!({"k8s-app": "kube-dns", "version": "v20"}),
+            ),
+            (
+                "kube-system",
+                "coredns-autoscaler-649b947bbd-2xx7q",
+                json!({"k8s-app": "coredns-autoscaler"}),
+            ),
+            (
+                "kube-system",
+                "konnectivity-agent-6c9d8b7f5-kq2zl",
+                json!({"app": "konnectivity-agent"}),
+            ),
+            (
+                "kube-system",
+                "tunnelfront-7d8f9c6b5-wz4xr",
+                json!({"component": "tunnel"}),
+            ),
+            (
+                "kube-system",
+                "metrics-server-5955767688-8k2jv",
+                json!({"k8s-app": "metrics-server"}),
+            ),
+            (
+                "kube-system",
+                "csi-azuredisk-node-4t6bq",
+                json!({"app": "csi-azuredisk-node"}),
+            ),
+            (
+                "kube-system",
+                "csi-azurefile-controller-7b8c9d-xk2",
+                json!({"app": "csi-azurefile-controller"}),
+            ),
+            (
+                "kube-system",
+                "cloud-node-manager-k2x7v",
+                json!({"k8s-app": "cloud-node-manager"}),
+            ),
+            (
+                "kube-system",
+                "kube-proxy-8xkq2",
+                json!({"component": "kube-proxy", "tier": "node"}),
+            ),
+            (
+                "kube-system",
+                "ingress-appgw-deployment-6b7c8d9f-2xk",
+                json!({"app": "ingress-appgw"}),
+            ),
+            (
+                "kube-system",
+                "azure-policy-webhook-5f6b7c-q2w",
+                json!({"app": "azure-policy-webhook"}),
+            ),
+            (
+                "gatekeeper-system",
+                "gatekeeper-audit-6f7d8c-2kq",
+                json!({"control-plane": "audit-controller"}),
+            ),
+            (
+                "app-routing-system",
+                "nginx-5d8f9c7b6-xx2kq",
+                json!({"app": "nginx"}),
+            ),
+            // Unlabelled, found by name in kube-system.
+            ("kube-system", "kube-proxy-windows-x7k2q", json!({})),
+        ] {
+            let p = pod(ns, name, labels, true, json!([]));
+            assert_eq!(log_reason(&p), Some(LogReason::Component), "{ns}/{name}");
+        }
+        // The same names outside kube-system, and a look-alike label value, are not.
+        let lookalike = pod(
+            "shop",
+            "coredns-proxy-1",
+            json!({"k8s-app": "kube-dns-proxy"}),
+            true,
+            json!([]),
+        );
+        assert_eq!(log_reason(&lookalike), None);
+        let user_nginx = pod(
+            "ingress-nginx",
+            "nginx-1",
+            json!({"app": "nginx"}),
+            true,
+            json!([]),
+        );
+        assert_eq!(log_reason(&user_nginx), None);
+    }
+
+    #[test]
     fn previous_log_only_when_there_was_a_previous_instance() {
         let p = pod(
             "kube-system",
@@ -291,7 +427,8 @@ mod tests {
         let t = log_targets(&p);
         assert_eq!(t.len(), 2);
         assert!(!t[0].previous && t[1].previous);
-        let args = log_args(&t[1], "1h", 1024);
+        let args = log_args(&t[1], "1h", 1000, 1024);
+        assert!(args.contains(&"--tail=1000".to_string()));
         assert!(args.contains(&"--timestamps".to_string()));
         assert!(args.contains(&"--previous".to_string()));
         assert!(args.contains(&"--since=1h".to_string()));

@@ -274,6 +274,8 @@ fn collects_a_broken_cluster_into_a_redacted_bundle() {
         "logs/default/api-6c9d8b7f5-xk2lp/api.log",
         "logs/default/api-6c9d8b7f5-xk2lp/api.previous.log",
         "logs/sc-system/sc-job-7h2kd/sc-job.log",
+        // CoreDNS is an AKS add-on: its log is always collected.
+        "logs/kube-system/coredns-789789675-2x8kq/coredns.log",
         "attachments/az-aks-show.txt",
     ] {
         assert!(
@@ -282,10 +284,9 @@ fn collects_a_broken_cluster_into_a_redacted_bundle() {
             m.keys().collect::<Vec<_>>()
         );
     }
-    // Ready pods that are no component, and containers that never started, have no logs;
-    // nor has a container without a previous instance a previous log.
+    // Containers that never started have no logs; nor has a container without a previous
+    // instance a previous log.
     for absent in [
-        "logs/kube-system/coredns-789789675-2x8kq/coredns.log",
         "logs/default/web-5d8f7c9b4-abcde/web.log",
         "logs/kube-system/aks-secrets-store-provider-azure-x7k2p/provider-azure-installer.previous.log",
         "logs/kube-system/aks-secrets-store-csi-driver-4xqzn/liveness-probe.previous.log",
@@ -306,7 +307,15 @@ fn collects_a_broken_cluster_into_a_redacted_bundle() {
     assert_eq!(manifest["options"]["since"], "1h");
     assert_eq!(manifest["options"]["namespaces"], serde_json::json!(["*"]));
     assert_eq!(manifest["options"]["node_ipam"], false);
+    assert_eq!(manifest["options"]["node_logs"], false);
     assert_eq!(manifest["errors"], serde_json::json!([]));
+    assert_eq!(manifest["logs"]["skipped"], serde_json::json!([]));
+    let logged: usize = m
+        .iter()
+        .filter(|(k, _)| k.starts_with("logs/"))
+        .map(|(_, v)| v.len())
+        .sum();
+    assert_eq!(manifest["logs"]["written"], logged as u64);
     assert!(is_rfc3339_prefixed(&format!(
         "{} ",
         manifest["collected_at"].as_str().unwrap()
@@ -422,7 +431,12 @@ fn collects_a_broken_cluster_into_a_redacted_bundle() {
         .iter()
         .find(|r| r.contains("provider-azure-installer"))
         .unwrap();
-    for param in ["timestamps=true", "sinceSeconds=3600", "limitBytes=5242880"] {
+    for param in [
+        "timestamps=true",
+        "sinceSeconds=3600",
+        "tailLines=1000",
+        "limitBytes=1048576",
+    ] {
         assert!(log_request.contains(param), "{log_request} lacks {param}");
     }
 
@@ -447,7 +461,6 @@ fn missing_nnc_crd_is_a_note_not_an_error_and_namespaces_are_honoured() {
     let env = Env::new(&real, &server.url());
     let opts = Options {
         namespaces: vec!["default".into(), "kube-system".into()],
-        max_unready_pods: 0,
         ..env.options()
     };
     let summary = collector::collect(&opts).expect("collect");
@@ -468,10 +481,10 @@ fn missing_nnc_crd_is_a_note_not_an_error_and_namespaces_are_honoured() {
         !m.keys().any(|k| k.contains("sc-system")),
         "sc-system was not asked for"
     );
-    // With no budget for not-Ready pods, the crash-looping app pod's logs are left out,
-    // while component pods are still collected.
-    assert!(!m.keys().any(|k| k.starts_with("logs/default/")));
+    // Logs come from the chosen namespaces only, and from both of them.
+    assert!(m.contains_key("logs/default/api-6c9d8b7f5-xk2lp/api.previous.log"));
     assert!(m.contains_key("logs/kube-system/nmi-8fj2k/nmi.log"));
+    assert!(!m.keys().any(|k| k.starts_with("logs/sc-system/")));
     let manifest = json(&m, "manifest.json");
     assert_eq!(
         manifest["options"]["namespaces"],

@@ -284,7 +284,7 @@ fn regression_endless_pod_log_is_cut_at_the_byte_cap() {
             .notes
             .iter()
             .any(|n| n.contains("logs/default/chatty-0/app.log")
-                && n.contains("cut at 262144 bytes")),
+                && n.contains("more than 1048576 bytes; kubectl was stopped there")),
         "{:?}",
         summary.notes
     );

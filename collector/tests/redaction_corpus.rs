@@ -37,6 +37,8 @@ const PLANTED: &[&str] = &[
     "a7c4e91f0b3d58e26f1a9c7b4d2e0f83",
     "probe-Hdr-Pl4nted-7f3e2d1c",
     "xoxb-84550261446",
+    // Issue 12: a node's provisioning log (`--node-logs`).
+    "8Q~plantedProvisionSecret",
 ];
 
 /// Planted secrets that are plain values: only the object rules see them (an env value by

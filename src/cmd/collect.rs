@@ -39,16 +39,27 @@ pub struct CollectFlags {
     /// Log window, kubectl syntax (30m, 1h, 2h30m).
     #[arg(long, default_value = "1h")]
     pub since: collector::Since,
-    /// Byte cap per container log.
-    #[arg(long, default_value_t = 5 * 1024 * 1024, value_name = "BYTES")]
+    /// Lines kept of each container log (its last ones), and of each node journal.
+    #[arg(long, default_value_t = collector::logs::DEFAULT_LOG_LINES, value_name = "N")]
+    pub max_log_lines: u64,
+    /// Bytes kept of each container log (its end, from a line start), and of each node log.
+    #[arg(long, default_value_t = collector::logs::DEFAULT_LOG_BYTES, value_name = "BYTES")]
     pub max_log_bytes: u64,
-    /// How many not-Ready pods get their logs collected.
-    #[arg(long, default_value_t = 20, value_name = "N")]
-    pub max_unready_pods: usize,
+    /// Total bytes of all container logs: unhealthy pods are paid first, then AKS add-ons,
+    /// then the rest; logs left out are listed in manifest.json. 0 collects no container log.
+    #[arg(long, default_value_t = collector::logs::DEFAULT_LOG_BUDGET, value_name = "BYTES")]
+    pub log_budget: u64,
+    /// No longer used: every container's log tail is collected within --log-budget.
+    #[arg(long, value_name = "N", hide = true)]
+    pub max_unready_pods: Option<usize>,
     /// Count IPAM store files on every node; starts a short-lived debug pod on each node.
     #[arg(long)]
     pub node_ipam: bool,
-    /// Image of the --node-ipam debug pods.
+    /// Read kubelet and containerd journal tails, resolv.conf, certificate end dates, disk
+    /// use and the provisioning log of every Linux node; starts a short-lived debug pod on each.
+    #[arg(long)]
+    pub node_logs: bool,
+    /// Image of the --node-ipam and --node-logs debug pods.
     #[arg(long, default_value = collector::DEFAULT_DEBUG_IMAGE, value_name = "IMAGE")]
     pub debug_image: String,
     /// Add a text file (az CLI output, a portal error) under attachments/; repeatable.
@@ -73,7 +84,8 @@ pub struct CollectFlags {
 /// Subcommands of `aksbundle collect`.
 #[derive(clap::Subcommand, Debug)]
 pub enum CollectCommand {
-    /// Run on a node (or in a DaemonSet): count its IPAM store into nodes/<node>/ipam.json.
+    /// Run on a node (or in a DaemonSet): count its IPAM store into nodes/<node>/ipam.json
+    /// and read its node logs (journals, resolv.conf, certificate dates, disk use) beside it.
     Node(NodeArgs),
 }
 
@@ -86,14 +98,26 @@ pub struct NodeArgs {
     /// Node name (default: $NODE_NAME, else the host name under --host-root).
     #[arg(long, value_name = "NAME")]
     pub node_name: Option<String>,
-    /// Directory that receives nodes/<node>/ipam.json.
+    /// Directory that receives nodes/<node>/.
     #[arg(short = 'o', long = "output", default_value = ".", value_name = "DIR")]
     pub output: PathBuf,
+    /// Lines kept of each journal and of the provisioning log.
+    #[arg(long, default_value_t = collector::logs::DEFAULT_LOG_LINES, value_name = "N")]
+    pub max_log_lines: u64,
+    /// Bytes kept of each text file (its end, from a line start).
+    #[arg(long, default_value_t = collector::logs::DEFAULT_LOG_BYTES, value_name = "BYTES")]
+    pub max_log_bytes: u64,
+    /// journalctl to run (the host's journal is read with --directory under another root).
+    #[arg(long, default_value = "journalctl", value_name = "PATH")]
+    pub journalctl: PathBuf,
 }
 
 pub fn run(args: CollectArgs) -> anyhow::Result<ExitCode> {
     if let Some(CollectCommand::Node(node)) = args.command {
         return run_node(node);
+    }
+    if args.flags.max_unready_pods.is_some() {
+        eprintln!("note: --max-unready-pods is no longer used: every container's log tail is collected, within --log-budget");
     }
     let opts = options(*args.flags)?;
     opts.cancel.cancel_on_ctrlc()?;
@@ -109,9 +133,11 @@ fn options(args: CollectFlags) -> anyhow::Result<collector::Options> {
         context: args.context,
         namespaces: args.namespaces,
         since: args.since,
+        max_log_lines: args.max_log_lines,
         max_log_bytes: args.max_log_bytes,
-        max_unready_pods: args.max_unready_pods,
+        log_budget: args.log_budget,
         node_ipam: args.node_ipam,
+        node_logs: args.node_logs,
         debug_image: args.debug_image,
         attachments: args.attachments,
         output: args.output,
@@ -127,11 +153,26 @@ fn run_node(args: NodeArgs) -> anyhow::Result<ExitCode> {
         .node_name
         .unwrap_or_else(|| collector::ipam::default_node_name(&args.host_root));
     let path = collector::ipam::collect_node(&collector::ipam::NodeOptions {
-        host_root: args.host_root,
-        node,
-        output_dir: args.output,
+        host_root: args.host_root.clone(),
+        node: node.clone(),
+        output_dir: args.output.clone(),
     })?;
     println!("{}", path.display());
+    let written = collector::nodelogs::collect_node_logs(
+        &collector::nodelogs::HostOptions {
+            host_root: args.host_root,
+            node,
+            journalctl: args.journalctl,
+            bounds: collector::nodelogs::Bounds {
+                lines: args.max_log_lines.max(1),
+                bytes: args.max_log_bytes.max(1),
+            },
+        },
+        &args.output,
+    )?;
+    for path in written {
+        println!("{}", path.display());
+    }
     Ok(ExitCode::Clean)
 }
 
@@ -155,7 +196,15 @@ fn render_summary(s: &collector::Summary) -> String {
         count(s.object_files, "object list"),
         count(s.namespaces, "namespace"),
         count(s.logs, "container log"),
-        count(s.ipam_nodes, "node IPAM count"),
+        if s.node_logs > 0 {
+            format!(
+                "{}, logs of {}",
+                count(s.ipam_nodes, "node IPAM count"),
+                count(s.node_logs, "node")
+            )
+        } else {
+            count(s.ipam_nodes, "node IPAM count")
+        },
         count(s.attachments, "attachment"),
         count(s.redactions as usize, "secret"),
     );
@@ -258,7 +307,27 @@ mod tests {
         assert_eq!(opts.output, Some(PathBuf::from("out.tar.gz")));
         assert_eq!(opts.parallelism, 4);
         assert_eq!(opts.request_timeout, Duration::from_secs(12));
-        assert_eq!(opts.max_log_bytes, 5 * 1024 * 1024);
+        assert_eq!(opts.max_log_bytes, 256 * 1024);
+        assert_eq!(opts.max_log_lines, 1000);
+        assert_eq!(opts.log_budget, 256 * 1024 * 1024);
+        assert!(!opts.node_logs);
+        let args = parse(&[
+            "--max-log-lines",
+            "200",
+            "--max-log-bytes",
+            "65536",
+            "--log-budget",
+            "0",
+            "--node-logs",
+            "--max-unready-pods",
+            "5",
+        ]);
+        let opts = options(*args.flags).unwrap();
+        assert_eq!(
+            (opts.max_log_lines, opts.max_log_bytes, opts.log_budget),
+            (200, 65536, 0)
+        );
+        assert!(opts.node_logs);
     }
 
     #[test]
@@ -281,6 +350,8 @@ mod tests {
             object_files: 20,
             logs: 12,
             ipam_nodes: 0,
+            node_logs: 0,
+            logs_skipped: 0,
             attachments: 1,
             namespaces: 3,
             redactions: 7,

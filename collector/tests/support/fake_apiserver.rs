@@ -241,6 +241,11 @@ impl FakeApiServer {
         self.fixtures.created.lock().unwrap().clone()
     }
 
+    /// Every log served for a created (debug) pod: what left the "node".
+    pub fn debug_outputs(&self) -> Vec<Vec<u8>> {
+        self.fixtures.debug_outputs.lock().unwrap().clone()
+    }
+
     /// Names of created pods that were not deleted.
     pub fn live_created_pods(&self) -> Vec<String> {
         self.fixtures
@@ -307,6 +312,8 @@ struct Fixtures {
     hosts: PathBuf,
     /// Pods created through the API; deleted ones keep a `deletionTimestamp` and are hidden.
     created: Mutex<Vec<Value>>,
+    /// Every log a created (debug) pod printed, as served.
+    debug_outputs: Mutex<Vec<Vec<u8>>>,
 }
 
 impl Fixtures {
@@ -354,6 +361,7 @@ impl Fixtures {
             logs: dir.join("logs"),
             hosts: dir.join("hosts"),
             created: Mutex::new(Vec::new()),
+            debug_outputs: Mutex::new(Vec::new()),
         }
     }
 }
@@ -490,6 +498,8 @@ fn delete_pod(ns: &str, name: &str, fixtures: &Fixtures) -> Reply {
 }
 
 /// The log of a created pod: its `sh -c <script>` run here against the node's fixture host.
+/// `chroot /host CMD` runs the fixture host's own `CMD` (its `usr/bin/journalctl`), as
+/// chroot would on a node, without needing root here.
 fn debug_pod_log(pod: &Value, hosts: &Path) -> Reply {
     let container = &pod["spec"]["containers"][0];
     let argv: Vec<&str> = ["command", "args"]
@@ -506,7 +516,10 @@ fn debug_pod_log(pod: &Value, hosts: &Path) -> Reply {
         );
     };
     let host = hosts.join(node);
-    let script = script.replace("/host", &host.to_string_lossy());
+    let script = format!(
+        "chroot() {{ r=$1; shift; c=$1; shift; \"$r$c\" \"$@\"; }}; {}",
+        script.replace("/host", &host.to_string_lossy())
+    );
     let out = std::process::Command::new("sh")
         .arg("-c")
         .arg(&script)
@@ -687,7 +700,15 @@ fn objects(
                 .iter()
                 .find(|i| in_ns(i) && i["metadata"]["name"] == name);
             match pod {
-                Some(pod) if fixtures.is_created(pod) => debug_pod_log(pod, &fixtures.hosts),
+                Some(pod) if fixtures.is_created(pod) => {
+                    let reply = debug_pod_log(pod, &fixtures.hosts);
+                    fixtures
+                        .debug_outputs
+                        .lock()
+                        .unwrap()
+                        .push(reply.body.clone());
+                    reply
+                }
                 Some(pod) => pod_log(pod, query, &fixtures.logs),
                 None => Reply::status(404, "NotFound", &format!("pods \"{name}\" not found")),
             }
@@ -738,7 +759,8 @@ fn objects(
 }
 
 /// `GET .../pods/<name>/log`: the fixture log of the container (or its previous instance),
-/// honouring `timestamps`, `sinceSeconds` (from [`FIXTURE_NOW`]) and `limitBytes`.
+/// honouring `timestamps`, `sinceSeconds` (from [`FIXTURE_NOW`]), `tailLines` (the last
+/// lines of the window) and `limitBytes` (counted from the first line kept), as the kubelet does.
 fn pod_log(pod: &Value, query: &BTreeMap<String, String>, dir: &Path) -> Reply {
     let ns = pod["metadata"]["namespace"].as_str().unwrap_or("");
     let name = pod["metadata"]["name"].as_str().unwrap_or("");
@@ -796,6 +818,11 @@ fn pod_log(pod: &Value, query: &BTreeMap<String, String>, dir: &Path) -> Reply {
         }
         out.push_str(if timestamps { line } else { rest });
         out.push('\n');
+    }
+    if let Some(n) = query.get("tailLines").and_then(|s| s.parse::<usize>().ok()) {
+        let lines: Vec<&str> = out.lines().collect();
+        let keep = &lines[lines.len().saturating_sub(n)..];
+        out = keep.iter().map(|l| format!("{l}\n")).collect();
     }
     let mut body = out.into_bytes();
     if let Some(limit) = query

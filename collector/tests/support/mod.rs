@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod cluster_gen;
 pub mod fake_apiserver;
 
 use flate2::read::GzDecoder;
