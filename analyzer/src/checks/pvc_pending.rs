@@ -1,9 +1,9 @@
 //! PersistentVolumeClaims still `Pending` some minutes after their creation, read from the
 //! objects: the StorageClass they name is not in the cluster, none is named and no class
 //! is the default, none is named on purpose (`""`) and no volume is available, a
-//! `WaitForFirstConsumer` class with no pod mounting the claim, or the provisioner has not
-//! delivered yet. A `WaitForFirstConsumer` claim whose pod exists is the scheduler's
-//! business (the pod's own findings say why), and claims being deleted are left out.
+//! or the provisioner has not delivered yet. A `WaitForFirstConsumer` claim waits by design
+//! (with its pod, the pod's own findings say why it is not scheduled), and claims being
+//! deleted are left out.
 
 use std::collections::BTreeMap;
 
@@ -35,8 +35,12 @@ pub fn cause(
             None => return Some("no_default_class"),
         },
     };
+    // A claim of a WaitForFirstConsumer class binds when a pod uses it: with no pod that is
+    // how it is meant to wait (a chart that creates claims ahead of their pods), and with
+    // a pod the pod's own findings say why it is not scheduled. Neither is a failure.
     if class.volume_binding_mode.as_deref() == Some("WaitForFirstConsumer") {
-        return (!has_consumer).then_some("no_consumer");
+        let _ = has_consumer;
+        return None;
     }
     if class.provisioner == "kubernetes.io/no-provisioner" {
         return Some("no_matching_volume");
@@ -172,7 +176,7 @@ mod tests {
         );
         // The default class waits for a consumer: quiet while a pod uses the claim.
         assert_eq!(cause(&claim(None), cs, true), None);
-        assert_eq!(cause(&claim(None), cs, false), Some("no_consumer"));
+        assert_eq!(cause(&claim(None), cs, false), None);
         let no_default: Vec<StorageClass> = classes().into_iter().skip(1).collect();
         assert_eq!(
             cause(&claim(None), Some(no_default.as_slice()), true),
