@@ -9,7 +9,10 @@ use crate::ipam::{self, DebugPods, IpamError};
 use crate::kubectl::{args, Kubectl, RunError};
 use crate::manifest::{ClusterInfo, CollectorInfo, Manifest, ManifestOptions, StepError, FORMAT};
 use crate::options::Options;
-use crate::plan::{self, LogReason, LogTarget, NamespacedKind, NAMESPACED, NNC_RESOURCE};
+use crate::plan::{
+    self, ClusterKind, LogReason, LogTarget, NamespacedKind, CLUSTER, CONFIG_MAPS,
+    CONFIG_MAP_NAMESPACE, NAMESPACED, NNC_RESOURCE,
+};
 use crate::pool;
 use crate::redact;
 use crate::terminal;
@@ -37,7 +40,8 @@ pub struct Summary {
     pub bytes: u64,
     /// Files in the bundle, manifest included.
     pub files: usize,
-    /// Object list files (`cluster/{nodes,nnc}.json`, `namespaces/*/*.json`).
+    /// Object files (`cluster/*.json` but the version, `namespaces/*/*.json`, the named
+    /// ConfigMaps).
     pub object_files: usize,
     /// Container log files.
     pub logs: usize,
@@ -203,6 +207,10 @@ enum Step {
     Nnc,
     /// A namespaced list, for one namespace or (None) all of them at once.
     List(NamespacedKind, Option<String>),
+    /// A cluster-scoped list.
+    Cluster(ClusterKind),
+    /// One kube-system ConfigMap, by name.
+    ConfigMap(&'static str),
     /// One container log.
     Log(LogTarget),
     /// IPAM counts of one node through a debug pod.
@@ -216,6 +224,8 @@ impl Step {
             Step::Nnc => "nnc".into(),
             Step::List(kind, None) => short(kind).to_string(),
             Step::List(kind, Some(ns)) => format!("{}/{ns}", short(kind)),
+            Step::Cluster(kind) => kind.file.trim_end_matches(".json").into(),
+            Step::ConfigMap(name) => format!("configmaps/{CONFIG_MAP_NAMESPACE}/{name}"),
             Step::Log(t) => format!(
                 "logs/{}/{}/{}{}",
                 t.namespace,
@@ -247,11 +257,13 @@ struct Run<'a> {
     seen_namespaces: Mutex<BTreeSet<String>>,
     /// Kinds listed successfully across all namespaces.
     listed_kinds: Mutex<Vec<NamespacedKind>>,
+    /// Resources found not served, each noted once.
+    unserved: Mutex<BTreeSet<&'static str>>,
     debug_pods: DebugPods,
     /// The kubeconfig context's namespace, when it names one.
     context_namespace: OnceLock<String>,
     /// Set once the fall-back to the context's namespace has been noted.
-    fallback_noted: AtomicBool,
+    fallback_kinds: Mutex<BTreeSet<&'static str>>,
     progress: ProgressBar,
     /// Whether the API server answered the probe.
     reachable: AtomicBool,
@@ -282,9 +294,10 @@ impl<'a> Run<'a> {
             unready_budget: AtomicUsize::new(opts.max_unready_pods),
             seen_namespaces: Mutex::default(),
             listed_kinds: Mutex::default(),
+            unserved: Mutex::default(),
             debug_pods: DebugPods::default(),
             context_namespace: OnceLock::new(),
-            fallback_noted: AtomicBool::new(false),
+            fallback_kinds: Mutex::default(),
             progress,
             reachable: AtomicBool::new(false),
         })
@@ -305,6 +318,7 @@ impl<'a> Run<'a> {
         if !reachable || self.opts.cancel.is_cancelled() {
             return Ok(cluster);
         }
+        // Pods first: their list starts the log fetches, the longest chain.
         let mut steps = vec![Step::Nodes, Step::Nnc];
         if self.opts.all_namespaces() {
             steps.extend(NAMESPACED.iter().map(|k| Step::List(*k, None)));
@@ -312,6 +326,18 @@ impl<'a> Run<'a> {
             for ns in &self.opts.namespaces {
                 steps.extend(NAMESPACED.iter().map(|k| Step::List(*k, Some(ns.clone()))));
             }
+        }
+        steps.extend(CLUSTER.iter().map(|k| Step::Cluster(*k)));
+        // The DNS and autoscaler ConfigMaps live in kube-system: read them when it is one of
+        // the namespaces collected.
+        if self.opts.all_namespaces()
+            || self
+                .opts
+                .namespaces
+                .iter()
+                .any(|ns| ns == CONFIG_MAP_NAMESPACE)
+        {
+            steps.extend(CONFIG_MAPS.iter().copied().map(Step::ConfigMap));
         }
         self.progress.set_length(steps.len() as u64);
         pool::run(
@@ -331,6 +357,7 @@ impl<'a> Run<'a> {
             },
         );
         self.write_empty_lists();
+        self.note_fallbacks();
         Ok(cluster)
     }
 
@@ -454,6 +481,25 @@ impl<'a> Run<'a> {
                 Vec::new()
             }
             Step::List(kind, namespace) => self.list(&label, kind, namespace),
+            Step::Cluster(kind) => {
+                let args = args(&["get", kind.resource, "-o", "json"]);
+                match self.kubectl.run(&args, self.opts.request_timeout) {
+                    Ok(out) => {
+                        if let Some(mut list) = self.parse_list(&label, &args, &out) {
+                            self.write_json(&format!("cluster/{}", kind.file), &mut list);
+                        }
+                    }
+                    Err(e) if e.is_not_served() => {
+                        self.note_unserved(kind.resource, &format!("cluster/{}", kind.file))
+                    }
+                    Err(e) => self.record(&label, &args, &e),
+                }
+                Vec::new()
+            }
+            Step::ConfigMap(name) => {
+                self.config_map(&label, name);
+                Vec::new()
+            }
             Step::Log(target) => {
                 self.stream_log(&label, &target);
                 Vec::new()
@@ -493,11 +539,15 @@ impl<'a> Run<'a> {
         let command = args(&[&["get", kind.resource][..], &scope, &["-o", "json"]].concat());
         let list = match self.kubectl.run(&command, self.opts.request_timeout) {
             Ok(out) => self.parse_list(label, &command, &out),
+            Err(e) if e.is_not_served() => {
+                self.note_unserved(kind.resource, &format!("namespaces/*/{}", kind.file));
+                None
+            }
             Err(e) => {
                 self.record(label, &command, &e);
                 if namespace.is_none() && e.is_cluster_scope_forbidden() {
                     // Namespace-scoped RBAC: fall back to the context's own namespace.
-                    return vec![Step::List(kind, Some(self.home_namespace()))];
+                    return vec![Step::List(kind, Some(self.home_namespace(kind)))];
                 }
                 None
             }
@@ -556,20 +606,97 @@ impl<'a> Run<'a> {
         follow_ups
     }
 
-    /// The namespace to fall back to when listing all namespaces is forbidden: the
-    /// context's namespace, else `default`, as kubectl itself would use. Noted once.
-    fn home_namespace(&self) -> String {
-        let ns = self
-            .context_namespace
-            .get()
-            .cloned()
-            .unwrap_or_else(|| "default".into());
-        if !self.fallback_noted.swap(true, Ordering::SeqCst) {
+    /// One ConfigMap by name (`kubectl get configmap <name> -n kube-system -o json`), written
+    /// as the single object kubectl prints. A ConfigMap that does not exist (no
+    /// `coredns-custom` customisation, no cluster autoscaler) is a note, not an error.
+    fn config_map(&self, label: &str, name: &str) {
+        let rel = format!(
+            "namespaces/{CONFIG_MAP_NAMESPACE}/configmaps/{}.json",
+            safe_component(name)
+        );
+        let command = args(&[
+            "get",
+            "configmap",
+            name,
+            "--namespace",
+            CONFIG_MAP_NAMESPACE,
+            "-o",
+            "json",
+        ]);
+        match self.kubectl.run(&command, self.opts.request_timeout) {
+            Ok(out) => match serde_json::from_slice::<Value>(&out) {
+                Ok(mut object) if object["kind"] == "ConfigMap" => {
+                    self.write_json(&rel, &mut object)
+                }
+                Ok(_) => self.push_error(
+                    label,
+                    &command,
+                    0,
+                    "kubectl printed JSON that is not a ConfigMap".into(),
+                ),
+                Err(e) => self.record_garbage(label, &command, &e),
+            },
+            Err(e) if e.is_not_found() => self.note(format!(
+                "no ConfigMap {CONFIG_MAP_NAMESPACE}/{name} in the cluster; {rel} left out"
+            )),
+            Err(e) => self.record(label, &command, &e),
+        }
+    }
+
+    /// Notes, once per resource, that the server does not serve it.
+    fn note_unserved(&self, resource: &'static str, files: &str) {
+        let first = self
+            .unserved
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(resource);
+        if first {
             self.note(format!(
-                "listing all namespaces is forbidden for you; collected namespace {ns} only (name the namespaces you may read with -n)"
+                "the server does not serve {resource} (an older Kubernetes, an API not enabled, or an add-on not installed); {files} left out"
             ));
         }
-        ns
+    }
+
+    /// The namespace to fall back to when listing a kind across all namespaces is
+    /// forbidden: the context's namespace, else `default`, as kubectl itself would use.
+    /// The kinds are noted together once the collection is over.
+    fn home_namespace(&self, kind: NamespacedKind) -> String {
+        self.fallback_kinds
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(short(&kind));
+        self.fallback_namespace()
+    }
+
+    fn fallback_namespace(&self) -> String {
+        self.context_namespace
+            .get()
+            .cloned()
+            .unwrap_or_else(|| "default".into())
+    }
+
+    /// One note for every kind that fell back to the context's namespace.
+    fn note_fallbacks(&self) {
+        let kinds = self
+            .fallback_kinds
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .copied()
+            .collect::<Vec<_>>();
+        if kinds.is_empty() {
+            return;
+        }
+        let ns = self.fallback_namespace();
+        let note = if kinds.len() == NAMESPACED.len() {
+            format!("listing all namespaces is forbidden for you; collected namespace {ns} only (name the namespaces you may read with -n)")
+        } else {
+            format!(
+                "listing {} across all namespaces is forbidden for you; collected namespace {ns} only for those (name the namespaces you may read with -n)",
+                kinds.join(", ")
+            )
+        };
+        self.note(note);
     }
 
     /// Log steps for a pods list: every component pod, and not-Ready pods up to the budget.
