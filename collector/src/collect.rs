@@ -318,16 +318,44 @@ impl<'a> Run<'a> {
         if !reachable || self.opts.cancel.is_cancelled() {
             return Ok(cluster);
         }
+        self.progress
+            .set_message("reading the server's API resources");
+        let served = self.served_resources();
+        let served = |resource: &str| served.as_ref().is_none_or(|s| s.contains(resource));
+        // Kinds the server does not serve are noted, not asked for: a kubectl asked for an
+        // unknown type throws its discovery cache away, and every kubectl started after it
+        // fetches discovery again.
+        let namespaced: Vec<NamespacedKind> = NAMESPACED
+            .iter()
+            .filter(|k| {
+                served(k.resource) || {
+                    self.note_unserved(k.resource, &format!("namespaces/*/{}", k.file));
+                    false
+                }
+            })
+            .copied()
+            .collect();
         // Pods first: their list starts the log fetches, the longest chain.
-        let mut steps = vec![Step::Nodes, Step::Nnc];
+        let mut steps = vec![Step::Nodes];
+        if served(NNC_RESOURCE) {
+            steps.push(Step::Nnc);
+        } else {
+            self.note_no_nnc();
+        }
         if self.opts.all_namespaces() {
-            steps.extend(NAMESPACED.iter().map(|k| Step::List(*k, None)));
+            steps.extend(namespaced.iter().map(|k| Step::List(*k, None)));
         } else {
             for ns in &self.opts.namespaces {
-                steps.extend(NAMESPACED.iter().map(|k| Step::List(*k, Some(ns.clone()))));
+                steps.extend(namespaced.iter().map(|k| Step::List(*k, Some(ns.clone()))));
             }
         }
-        steps.extend(CLUSTER.iter().map(|k| Step::Cluster(*k)));
+        for kind in CLUSTER {
+            if served(kind.resource) {
+                steps.push(Step::Cluster(*kind));
+            } else {
+                self.note_unserved(kind.resource, &format!("cluster/{}", kind.file));
+            }
+        }
         // The DNS and autoscaler ConfigMaps live in kube-system: read them when it is one of
         // the namespaces collected.
         if self.opts.all_namespaces()
@@ -472,9 +500,7 @@ impl<'a> Run<'a> {
                     Err(RunError::Failed { ref stderr, .. })
                         if stderr.contains("doesn't have a resource type") =>
                     {
-                        self.note(format!(
-                            "no NodeNetworkConfig CRD ({NNC_RESOURCE}): the cluster does not use Azure CNI dynamic IP allocation; cluster/nnc.json left out"
-                        ));
+                        self.note_no_nnc();
                     }
                     Err(e) => self.record(&label, &args, &e),
                 }
@@ -641,6 +667,37 @@ impl<'a> Run<'a> {
             )),
             Err(e) => self.record(label, &command, &e),
         }
+    }
+
+    /// `kubectl api-resources -o name`: the resources the server serves, group-qualified as
+    /// in [`NAMESPACED`] and [`CLUSTER`]. It also leaves a fresh discovery cache for every
+    /// kubectl after it. None, and every kind is tried, when kubectl failed or printed
+    /// nothing; a partial answer (an aggregated API such as metrics.k8s.io down: kubectl
+    /// prints what it could read and exits 1) is recorded as a step error, which is
+    /// evidence in itself, and not trusted to say what is missing.
+    fn served_resources(&self) -> Option<BTreeSet<String>> {
+        let args = args(&["api-resources", "-o", "name"]);
+        match self.kubectl.run(&args, self.opts.request_timeout) {
+            Ok(out) => {
+                let names: BTreeSet<String> = String::from_utf8_lossy(&out)
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .map(String::from)
+                    .collect();
+                (!names.is_empty()).then_some(names)
+            }
+            Err(e) => {
+                self.record("api-resources", &args, &e);
+                None
+            }
+        }
+    }
+
+    fn note_no_nnc(&self) {
+        self.note(format!(
+            "no NodeNetworkConfig CRD ({NNC_RESOURCE}): the cluster does not use Azure CNI dynamic IP allocation; cluster/nnc.json left out"
+        ));
     }
 
     /// Notes, once per resource, that the server does not serve it.

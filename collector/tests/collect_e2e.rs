@@ -495,6 +495,38 @@ fn collects_a_broken_cluster_into_a_redacted_bundle() {
         .iter()
         .any(|r| r.starts_with("GET /apis/autoscaling/v2/horizontalpodautoscalers?")));
     assert!(!requests.iter().any(|r| r.contains("/configmaps?")));
+    // Regression: a kind the server does not serve is not asked for (`kubectl
+    // api-resources` said so): a kubectl asked for an unknown type drops the shared
+    // discovery cache, and every kubectl started after it fetched discovery again.
+    assert!(!requests
+        .iter()
+        .any(|r| r.contains("validatingadmissionpolicies")));
+    // What is left: `kubectl api-resources` once, and each kubectl given a `resource.group`
+    // whose group has a dot, which kubectl first reads as `resource.version.group`, misses,
+    // and refetches discovery for (kubectl's behaviour, once per such process).
+    let dotted = collector::plan::NAMESPACED
+        .iter()
+        .map(|k| k.resource)
+        .chain(collector::plan::CLUSTER.iter().map(|k| k.resource))
+        .chain([collector::plan::NNC_RESOURCE])
+        .filter(|r| !r.starts_with("validatingadmissionpolic"))
+        .filter(|r| {
+            r.split_once('.')
+                .is_some_and(|(_, group)| group.contains('.'))
+        })
+        .count();
+    let discovery = requests
+        .iter()
+        .filter(|r| r.split('?').next() == Some("GET /apis"))
+        .count();
+    eprintln!(
+        "discovery fetched {discovery} times ({dotted} dotted-group kinds) in {} requests",
+        requests.len()
+    );
+    assert!(
+        discovery <= 1 + dotted,
+        "discovery fetched {discovery} times"
+    );
     let secret_requests: Vec<&String> =
         requests.iter().filter(|r| r.contains("/secrets")).collect();
     assert!(

@@ -24,12 +24,20 @@ const CONFIG_MAP: &str = r#"{"apiVersion":"v1","data":{"Corefile":".:53 { errors
 /// come first and override the defaults.
 fn fake_kubectl(dir: &Path, extra: &str) -> (PathBuf, PathBuf) {
     let calls = dir.join("calls");
+    // `kubectl api-resources -o name`: every kind the collector asks for is served.
+    let served: Vec<&str> = ["nodes", "configmaps", collector::plan::NNC_RESOURCE]
+        .into_iter()
+        .chain(collector::plan::NAMESPACED.iter().map(|k| k.resource))
+        .chain(collector::plan::CLUSTER.iter().map(|k| k.resource))
+        .collect();
+    let served = served.join(" ");
     let body = format!(
         r#"echo "$*" >> '{calls}'
 case "$*" in
 {extra}
   *"config view"*) echo '{CONFIG}' ;;
   *"version -o json"*) echo '{VERSION}' ;;
+  *"api-resources -o name"*) printf '%s\n' {served} ;;
   *"get nodes"*) echo '{NODES}' ;;
   *" debug node/"*) echo "Creating debugging pod {DEBUG_POD} with container debugger on node aks-np-0." ;;
   *"get pod {DEBUG_POD}"*) printf Succeeded ;;
