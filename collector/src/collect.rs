@@ -262,7 +262,8 @@ struct Run<'a> {
     debug_pods: DebugPods,
     /// The kubeconfig context's namespace, when it names one.
     context_namespace: OnceLock<String>,
-    /// Set once the fall-back to the context's namespace has been noted.
+    /// Kinds listed in the context's namespace because listing them across all namespaces
+    /// was forbidden; one note names them at the end.
     fallback_kinds: Mutex<BTreeSet<&'static str>>,
     progress: ProgressBar,
     /// Whether the API server answered the probe.
