@@ -323,7 +323,11 @@ mod tests {
             in_layout(&index, "nodes").as_deref(),
             Some("cluster-resources/nodes.json")
         );
-        assert_eq!(in_layout(&index, "deployments"), None);
+        assert_eq!(
+            in_layout(&index, "deployments").as_deref(),
+            Some("cluster-resources/deployments/*.json")
+        );
+        assert_eq!(in_layout(&index, "leases"), None);
         index.layout = Some(crate::layout::Layout::V1);
         assert_eq!(in_layout(&index, "pods/shop"), None);
     }

@@ -7,8 +7,11 @@ use crate::engine::{Hit, Inputs};
 
 mod acr_registry_typo;
 mod apiserver_unreachable;
+mod autoscaler_scale_up;
+mod azure_capacity;
 mod collection_incomplete;
 mod critical_addons_only;
+mod hpa_metrics;
 mod image_platform_mismatch;
 mod image_pull_auth;
 mod ipam_ip_leak;
@@ -32,8 +35,11 @@ pub type CheckFn = fn(&Inputs, usize, Vec<Hit>) -> Vec<Hit>;
 pub const CHECKS: &[(&str, CheckFn)] = &[
     ("acr_registry_typo", acr_registry_typo::check),
     ("apiserver_unreachable", apiserver_unreachable::check),
+    ("autoscaler_scale_up", autoscaler_scale_up::check),
+    ("azure_vcpu_quota", azure_capacity::vcpu_quota),
     ("collection_incomplete", collection_incomplete::check),
     ("critical_addons_only", critical_addons_only::check),
+    ("hpa_metrics", hpa_metrics::check),
     ("image_platform_mismatch", image_platform_mismatch::check),
     ("image_pull_auth", image_pull_auth::check),
     ("ipam_ip_leak", ipam_ip_leak::check),
@@ -52,6 +58,7 @@ pub const CHECKS: &[(&str, CheckFn)] = &[
     ("sc_job_failed", sc_job_failed::check),
     ("service_no_endpoints", service_no_endpoints::check),
     ("service_port_mismatch", service_port_mismatch::check),
+    ("subnet_full", azure_capacity::subnet_full),
 ];
 
 /// The check called `name`.

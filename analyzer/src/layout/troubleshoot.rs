@@ -255,7 +255,21 @@ mod tests {
                 container: "app".into()
             })
         );
-        assert_eq!(role("cluster-resources/deployments/shop.json"), None);
+        assert_eq!(
+            role("cluster-resources/deployments/shop.json"),
+            Some(Role::Objects {
+                namespace: "shop".into(),
+                kind: ObjectKind::Deployments
+            })
+        );
+        assert_eq!(
+            role("cluster-resources/pvs.json"),
+            Some(Role::ClusterObjects {
+                kind: ClusterKind::PersistentVolumes
+            })
+        );
+        // A kind the index does not read stays unknown.
+        assert_eq!(role("cluster-resources/leases/shop.json"), None);
         assert_eq!(role("all-logs/shop/web-1/app.log"), None);
     }
 
