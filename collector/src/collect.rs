@@ -11,7 +11,10 @@ use crate::logs::{self, LogBudget, LogsReport, Priority, TailBuffer};
 use crate::manifest::{ClusterInfo, CollectorInfo, Manifest, ManifestOptions, StepError, FORMAT};
 use crate::nodelogs;
 use crate::options::Options;
-use crate::plan::{self, LogTarget, NamespacedKind, NAMESPACED, NNC_RESOURCE};
+use crate::plan::{
+    self, ClusterKind, LogTarget, NamespacedKind, CLUSTER, CONFIG_MAPS, CONFIG_MAP_NAMESPACE,
+    NAMESPACED, NNC_RESOURCE,
+};
 use crate::pool;
 use crate::redact;
 use crate::terminal;
@@ -40,7 +43,8 @@ pub struct Summary {
     pub bytes: u64,
     /// Files in the bundle, manifest included.
     pub files: usize,
-    /// Object list files (`cluster/{nodes,nnc}.json`, `namespaces/*/*.json`).
+    /// Object files (`cluster/*.json` but the version, `namespaces/*/*.json`, the named
+    /// ConfigMaps).
     pub object_files: usize,
     /// Container log files.
     pub logs: usize,
@@ -221,6 +225,10 @@ enum Step {
     Nnc,
     /// A namespaced list, for one namespace or (None) all of them at once.
     List(NamespacedKind, Option<String>),
+    /// A cluster-scoped list.
+    Cluster(ClusterKind),
+    /// One kube-system ConfigMap, by name.
+    ConfigMap(&'static str),
     /// One container log.
     Log(LogTarget),
     /// IPAM counts of one node through a debug pod.
@@ -236,6 +244,8 @@ impl Step {
             Step::Nnc => "nnc".into(),
             Step::List(kind, None) => short(kind).to_string(),
             Step::List(kind, Some(ns)) => format!("{}/{ns}", short(kind)),
+            Step::Cluster(kind) => kind.file.trim_end_matches(".json").into(),
+            Step::ConfigMap(name) => format!("configmaps/{CONFIG_MAP_NAMESPACE}/{name}"),
             Step::Log(t) => format!(
                 "logs/{}/{}/{}{}",
                 t.namespace,
@@ -280,11 +290,14 @@ struct Run<'a> {
     seen_namespaces: Mutex<BTreeSet<String>>,
     /// Kinds listed successfully across all namespaces.
     listed_kinds: Mutex<Vec<NamespacedKind>>,
+    /// Resources found not served, each noted once.
+    unserved: Mutex<BTreeSet<&'static str>>,
     debug_pods: DebugPods,
     /// The kubeconfig context's namespace, when it names one.
     context_namespace: OnceLock<String>,
-    /// Set once the fall-back to the context's namespace has been noted.
-    fallback_noted: AtomicBool,
+    /// Kinds listed in the context's namespace because listing them across all namespaces
+    /// was forbidden; one note names them at the end.
+    fallback_kinds: Mutex<BTreeSet<&'static str>>,
     progress: ProgressBar,
     /// Whether the API server answered the probe.
     reachable: AtomicBool,
@@ -321,9 +334,10 @@ impl<'a> Run<'a> {
             nonce: nodelogs::nonce(),
             seen_namespaces: Mutex::default(),
             listed_kinds: Mutex::default(),
+            unserved: Mutex::default(),
             debug_pods: DebugPods::default(),
             context_namespace: OnceLock::new(),
-            fallback_noted: AtomicBool::new(false),
+            fallback_kinds: Mutex::default(),
             progress,
             reachable: AtomicBool::new(false),
         })
@@ -344,13 +358,54 @@ impl<'a> Run<'a> {
         if !reachable || self.opts.cancel.is_cancelled() {
             return Ok(cluster);
         }
-        let mut steps = vec![Step::Nodes, Step::Nnc];
+        self.progress
+            .set_message("reading the server's API resources");
+        let served = self.served_resources();
+        let served = |resource: &str| served.as_ref().is_none_or(|s| s.contains(resource));
+        // Kinds the server does not serve are noted, not asked for: a kubectl asked for an
+        // unknown type throws its discovery cache away, and every kubectl started after it
+        // fetches discovery again.
+        let namespaced: Vec<NamespacedKind> = NAMESPACED
+            .iter()
+            .filter(|k| {
+                served(k.resource) || {
+                    self.note_unserved(k.resource, &format!("namespaces/*/{}", k.file));
+                    false
+                }
+            })
+            .copied()
+            .collect();
+        // Pods first: their list starts the log fetches, the longest chain.
+        let mut steps = vec![Step::Nodes];
+        if served(NNC_RESOURCE) {
+            steps.push(Step::Nnc);
+        } else {
+            self.note_no_nnc();
+        }
         if self.opts.all_namespaces() {
-            steps.extend(NAMESPACED.iter().map(|k| Step::List(*k, None)));
+            steps.extend(namespaced.iter().map(|k| Step::List(*k, None)));
         } else {
             for ns in &self.opts.namespaces {
-                steps.extend(NAMESPACED.iter().map(|k| Step::List(*k, Some(ns.clone()))));
+                steps.extend(namespaced.iter().map(|k| Step::List(*k, Some(ns.clone()))));
             }
+        }
+        for kind in CLUSTER {
+            if served(kind.resource) {
+                steps.push(Step::Cluster(*kind));
+            } else {
+                self.note_unserved(kind.resource, &format!("cluster/{}", kind.file));
+            }
+        }
+        // The DNS and autoscaler ConfigMaps live in kube-system: read them when it is one of
+        // the namespaces collected.
+        if self.opts.all_namespaces()
+            || self
+                .opts
+                .namespaces
+                .iter()
+                .any(|ns| ns == CONFIG_MAP_NAMESPACE)
+        {
+            steps.extend(CONFIG_MAPS.iter().copied().map(Step::ConfigMap));
         }
         let pod_lists = steps
             .iter()
@@ -386,6 +441,7 @@ impl<'a> Run<'a> {
                 self.opts.log_budget
             ));
         }
+        self.note_fallbacks();
         Ok(cluster)
     }
 
@@ -512,9 +568,7 @@ impl<'a> Run<'a> {
                     Err(RunError::Failed { ref stderr, .. })
                         if stderr.contains("doesn't have a resource type") =>
                     {
-                        self.note(format!(
-                            "no NodeNetworkConfig CRD ({NNC_RESOURCE}): the cluster does not use Azure CNI dynamic IP allocation; cluster/nnc.json left out"
-                        ));
+                        self.note_no_nnc();
                     }
                     Err(e) => self.record(&label, &args, &e),
                 }
@@ -534,6 +588,25 @@ impl<'a> Run<'a> {
                     }
                 }
                 more
+            }
+            Step::Cluster(kind) => {
+                let args = args(&["get", kind.resource, "-o", "json"]);
+                match self.kubectl.run(&args, self.opts.request_timeout) {
+                    Ok(out) => {
+                        if let Some(mut list) = self.parse_list(&label, &args, &out) {
+                            self.write_json(&format!("cluster/{}", kind.file), &mut list);
+                        }
+                    }
+                    Err(e) if e.is_not_served() => {
+                        self.note_unserved(kind.resource, &format!("cluster/{}", kind.file))
+                    }
+                    Err(e) => self.record(&label, &args, &e),
+                }
+                Vec::new()
+            }
+            Step::ConfigMap(name) => {
+                self.config_map(&label, name);
+                Vec::new()
             }
             Step::Log(target) => {
                 self.fetch_log(&label, &target);
@@ -578,11 +651,15 @@ impl<'a> Run<'a> {
         let command = args(&[&["get", kind.resource][..], &scope, &["-o", "json"]].concat());
         let list = match self.kubectl.run(&command, self.opts.request_timeout) {
             Ok(out) => self.parse_list(label, &command, &out),
+            Err(e) if e.is_not_served() => {
+                self.note_unserved(kind.resource, &format!("namespaces/*/{}", kind.file));
+                None
+            }
             Err(e) => {
                 self.record(label, &command, &e);
                 if namespace.is_none() && e.is_cluster_scope_forbidden() {
                     // Namespace-scoped RBAC: fall back to the context's own namespace.
-                    return vec![Step::List(kind, Some(self.home_namespace()))];
+                    return vec![Step::List(kind, Some(self.home_namespace(kind)))];
                 }
                 None
             }
@@ -640,20 +717,128 @@ impl<'a> Run<'a> {
         follow_ups
     }
 
-    /// The namespace to fall back to when listing all namespaces is forbidden: the
-    /// context's namespace, else `default`, as kubectl itself would use. Noted once.
-    fn home_namespace(&self) -> String {
-        let ns = self
-            .context_namespace
-            .get()
-            .cloned()
-            .unwrap_or_else(|| "default".into());
-        if !self.fallback_noted.swap(true, Ordering::SeqCst) {
+    /// One ConfigMap by name (`kubectl get configmap <name> -n kube-system -o json`), written
+    /// as the single object kubectl prints. A ConfigMap that does not exist (no
+    /// `coredns-custom` customisation, no cluster autoscaler) is a note, not an error.
+    fn config_map(&self, label: &str, name: &str) {
+        let rel = format!(
+            "namespaces/{CONFIG_MAP_NAMESPACE}/configmaps/{}.json",
+            safe_component(name)
+        );
+        let command = args(&[
+            "get",
+            "configmap",
+            name,
+            "--namespace",
+            CONFIG_MAP_NAMESPACE,
+            "-o",
+            "json",
+        ]);
+        match self.kubectl.run(&command, self.opts.request_timeout) {
+            Ok(out) => match serde_json::from_slice::<Value>(&out) {
+                Ok(mut object) if object["kind"] == "ConfigMap" => {
+                    self.write_json(&rel, &mut object)
+                }
+                Ok(_) => self.push_error(
+                    label,
+                    &command,
+                    0,
+                    "kubectl printed JSON that is not a ConfigMap".into(),
+                ),
+                Err(e) => self.record_garbage(label, &command, &e),
+            },
+            Err(e) if e.is_not_found() => self.note(format!(
+                "no ConfigMap {CONFIG_MAP_NAMESPACE}/{name} in the cluster; {rel} left out"
+            )),
+            Err(e) => self.record(label, &command, &e),
+        }
+    }
+
+    /// `kubectl api-resources -o name`: the resources the server serves, group-qualified as
+    /// in [`NAMESPACED`] and [`CLUSTER`]. It also leaves a fresh discovery cache for every
+    /// kubectl after it. None, and every kind is tried, when kubectl failed or printed
+    /// nothing; a partial answer (an aggregated API such as metrics.k8s.io down: kubectl
+    /// prints what it could read and exits 1) is recorded as a step error, which is
+    /// evidence in itself, and not trusted to say what is missing.
+    fn served_resources(&self) -> Option<BTreeSet<String>> {
+        let args = args(&["api-resources", "-o", "name"]);
+        match self.kubectl.run(&args, self.opts.request_timeout) {
+            Ok(out) => {
+                let names: BTreeSet<String> = String::from_utf8_lossy(&out)
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .map(String::from)
+                    .collect();
+                (!names.is_empty()).then_some(names)
+            }
+            Err(e) => {
+                self.record("api-resources", &args, &e);
+                None
+            }
+        }
+    }
+
+    fn note_no_nnc(&self) {
+        self.note(format!(
+            "no NodeNetworkConfig CRD ({NNC_RESOURCE}): the cluster does not use Azure CNI dynamic IP allocation; cluster/nnc.json left out"
+        ));
+    }
+
+    /// Notes, once per resource, that the server does not serve it.
+    fn note_unserved(&self, resource: &'static str, files: &str) {
+        let first = self
+            .unserved
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(resource);
+        if first {
             self.note(format!(
-                "listing all namespaces is forbidden for you; collected namespace {ns} only (name the namespaces you may read with -n)"
+                "the server does not serve {resource} (an older Kubernetes, an API not enabled, or an add-on not installed); {files} left out"
             ));
         }
-        ns
+    }
+
+    /// The namespace to fall back to when listing a kind across all namespaces is
+    /// forbidden: the context's namespace, else `default`, as kubectl itself would use.
+    /// The kinds are noted together once the collection is over.
+    fn home_namespace(&self, kind: NamespacedKind) -> String {
+        self.fallback_kinds
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(short(&kind));
+        self.fallback_namespace()
+    }
+
+    fn fallback_namespace(&self) -> String {
+        self.context_namespace
+            .get()
+            .cloned()
+            .unwrap_or_else(|| "default".into())
+    }
+
+    /// One note for every kind that fell back to the context's namespace.
+    fn note_fallbacks(&self) {
+        let kinds = self
+            .fallback_kinds
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .copied()
+            .collect::<Vec<_>>();
+        if kinds.is_empty() {
+            return;
+        }
+        let ns = self.fallback_namespace();
+        let note = if kinds.len() == NAMESPACED.len() {
+            format!("listing all namespaces is forbidden for you; collected namespace {ns} only (name the namespaces you may read with -n)")
+        } else {
+            format!(
+                "listing {} across all namespaces is forbidden for you; collected namespace {ns} only for those (name the namespaces you may read with -n)",
+                kinds.join(", ")
+            )
+        };
+        self.note(note);
     }
 
     /// Queues the logs of every container of a pods list, with the priority of its pod.

@@ -104,6 +104,24 @@ impl RunError {
             if stderr.contains("forbidden") && stderr.contains("at the cluster scope"))
     }
 
+    /// True when the server does not serve the resource at all: kubectl found no such type
+    /// in discovery (`error: the server doesn't have a resource type "..."`: an older
+    /// Kubernetes, a disabled beta API, a CRD not installed), or the server answered a list
+    /// with 404 (`Error from server (NotFound): the server could not find the requested
+    /// resource`). Not an RBAC refusal: those are 403.
+    pub fn is_not_served(&self) -> bool {
+        matches!(self, RunError::Failed { stderr, .. }
+            if stderr.contains("doesn't have a resource type")
+                || stderr.contains("the server could not find the requested resource"))
+    }
+
+    /// True when a named object does not exist (`Error from server (NotFound): configmaps
+    /// "cluster-autoscaler-status" not found`).
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, RunError::Failed { stderr, .. }
+            if stderr.contains("(NotFound)") && stderr.contains("not found"))
+    }
+
     /// True when kubectl's credential plugin was waiting for the user to sign in
     /// interactively (kubelogin's device code flow), which cannot happen without a terminal.
     pub fn needs_login(&self) -> bool {
@@ -657,6 +675,30 @@ mod tests {
             !failed("error: the server doesn't have a resource type \"nodenetworkconfigs\"")
                 .is_cluster_scope_forbidden()
         );
+    }
+
+    #[test]
+    fn unserved_kinds_and_missing_objects_are_recognised() {
+        let failed = |stderr: &str| RunError::Failed {
+            code: 1,
+            stderr: stderr.into(),
+            stdout: Vec::new(),
+        };
+        // kubectl 1.20 and today's, for a type missing from discovery.
+        let unserved = failed(
+            "error: the server doesn't have a resource type \"validatingadmissionpolicies\"\n",
+        );
+        assert!(unserved.is_not_served() && !unserved.is_not_found());
+        let gone = failed(
+            "Error from server (NotFound): the server could not find the requested resource",
+        );
+        assert!(gone.is_not_served());
+        let missing = failed(
+            "Error from server (NotFound): configmaps \"cluster-autoscaler-status\" not found",
+        );
+        assert!(missing.is_not_found() && !missing.is_not_served());
+        let refused = failed("Error from server (Forbidden): apiservices.apiregistration.k8s.io is forbidden: User \"alice\" cannot list resource \"apiservices\" in API group \"apiregistration.k8s.io\" at the cluster scope");
+        assert!(!refused.is_not_served() && !refused.is_not_found());
     }
 
     #[test]

@@ -14,7 +14,10 @@ pub struct NamespacedKind {
     pub file: &'static str,
 }
 
-/// Namespaced lists, in bundle-format.md order.
+/// Namespaced lists, in bundle-format.md order. Resources are group-qualified wherever an
+/// old API group serves the same plural (`extensions` ingresses and deployments,
+/// `autoscaling/v1` next to `v2`): kubectl then takes the group's preferred version, which is
+/// the newest one the server serves, with kubectl 1.20 as with today's.
 pub const NAMESPACED: &[NamespacedKind] = &[
     NamespacedKind {
         resource: "pods",
@@ -40,7 +43,136 @@ pub const NAMESPACED: &[NamespacedKind] = &[
         resource: "jobs.batch",
         file: "jobs.json",
     },
+    NamespacedKind {
+        resource: "deployments.apps",
+        file: "deployments.json",
+    },
+    NamespacedKind {
+        resource: "replicasets.apps",
+        file: "replicasets.json",
+    },
+    NamespacedKind {
+        resource: "statefulsets.apps",
+        file: "statefulsets.json",
+    },
+    NamespacedKind {
+        resource: "daemonsets.apps",
+        file: "daemonsets.json",
+    },
+    NamespacedKind {
+        resource: "cronjobs.batch",
+        file: "cronjobs.json",
+    },
+    NamespacedKind {
+        resource: "persistentvolumeclaims",
+        file: "persistentvolumeclaims.json",
+    },
+    NamespacedKind {
+        resource: "horizontalpodautoscalers.autoscaling",
+        file: "horizontalpodautoscalers.json",
+    },
+    NamespacedKind {
+        resource: "poddisruptionbudgets.policy",
+        file: "poddisruptionbudgets.json",
+    },
+    NamespacedKind {
+        resource: "resourcequotas",
+        file: "resourcequotas.json",
+    },
+    NamespacedKind {
+        resource: "limitranges",
+        file: "limitranges.json",
+    },
+    NamespacedKind {
+        resource: "ingresses.networking.k8s.io",
+        file: "ingresses.json",
+    },
+    NamespacedKind {
+        resource: "endpointslices.discovery.k8s.io",
+        file: "endpointslices.json",
+    },
 ];
+
+/// A cluster-scoped object list collected into `cluster/<file>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClusterKind {
+    /// The resource as given to `kubectl get` (group-qualified unless it is core).
+    pub resource: &'static str,
+    /// The file name in the `cluster/` folder.
+    pub file: &'static str,
+}
+
+/// Cluster-scoped lists besides nodes and NodeNetworkConfigs, in bundle-format.md order.
+/// A kind the server does not serve (ValidatingAdmissionPolicy before 1.30, say) is a note.
+pub const CLUSTER: &[ClusterKind] = &[
+    ClusterKind {
+        resource: "persistentvolumes",
+        file: "persistentvolumes.json",
+    },
+    ClusterKind {
+        resource: "storageclasses.storage.k8s.io",
+        file: "storageclasses.json",
+    },
+    ClusterKind {
+        resource: "volumeattachments.storage.k8s.io",
+        file: "volumeattachments.json",
+    },
+    ClusterKind {
+        resource: "csinodes.storage.k8s.io",
+        file: "csinodes.json",
+    },
+    ClusterKind {
+        resource: "csidrivers.storage.k8s.io",
+        file: "csidrivers.json",
+    },
+    ClusterKind {
+        resource: "namespaces",
+        file: "namespaces.json",
+    },
+    ClusterKind {
+        resource: "apiservices.apiregistration.k8s.io",
+        file: "apiservices.json",
+    },
+    ClusterKind {
+        resource: "validatingwebhookconfigurations.admissionregistration.k8s.io",
+        file: "validatingwebhookconfigurations.json",
+    },
+    ClusterKind {
+        resource: "mutatingwebhookconfigurations.admissionregistration.k8s.io",
+        file: "mutatingwebhookconfigurations.json",
+    },
+    ClusterKind {
+        resource: "validatingadmissionpolicies.admissionregistration.k8s.io",
+        file: "validatingadmissionpolicies.json",
+    },
+    ClusterKind {
+        resource: "validatingadmissionpolicybindings.admissionregistration.k8s.io",
+        file: "validatingadmissionpolicybindings.json",
+    },
+    ClusterKind {
+        resource: "ingressclasses.networking.k8s.io",
+        file: "ingressclasses.json",
+    },
+    ClusterKind {
+        resource: "priorityclasses.scheduling.k8s.io",
+        file: "priorityclasses.json",
+    },
+    ClusterKind {
+        resource: "flowschemas.flowcontrol.apiserver.k8s.io",
+        file: "flowschemas.json",
+    },
+    ClusterKind {
+        resource: "prioritylevelconfigurations.flowcontrol.apiserver.k8s.io",
+        file: "prioritylevelconfigurations.json",
+    },
+];
+
+/// The namespace of the ConfigMaps collected by name.
+pub const CONFIG_MAP_NAMESPACE: &str = "kube-system";
+
+/// The only ConfigMaps collected, by name (never a list: other ConfigMaps may hold
+/// anything), each to `namespaces/kube-system/configmaps/<name>.json`.
+pub const CONFIG_MAPS: &[&str] = &["coredns", "coredns-custom", "cluster-autoscaler-status"];
 
 /// The NodeNetworkConfig CRD of Azure CNI dynamic IP allocation.
 pub const NNC_RESOURCE: &str = "nodenetworkconfigs.acn.azure.com";

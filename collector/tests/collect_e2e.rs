@@ -50,6 +50,18 @@ const PLANTED: &[&str] = &[
     "probe-Hdr-Pl4nted-7f3e2d1c",
     "dU4FLz0FoJAHOCe9DWnoEu0m",
     "npm_i0Y4mj4TIJZ9RnvIh4TOetAfG82EOMjRZA0G",
+    // Issue 12: secrets in the new kinds (workload templates, a CronJob's args, the
+    // coredns-custom ConfigMap, an Ingress annotation, a webhook URL).
+    "C0nnStr1ngPl4nted",
+    "SbK3yPl4ntedQ2hhcmxpZUJyYXZvRGVsdGFFY2hvMDE",
+    "St4tefulR00tPl4nted",
+    "W0rksp4ceK3yPl4ntedR2VvcmdlSGFycmlzb25Kb2huTGVubm9uUmluZ29TdGFycg",
+    "CronT0kenPl4nted-5e6f7a8b9c0d1e2f",
+    "Q3JvbkN1cmxCZWFyZXJQbDRudGVkMDEyMzQ1Njc4OQ",
+    "Zq48Q~CoreDnsAzurePl4ntedSecretValue0123",
+    "EtcdPassw0rdPl4nted",
+    "SW5ncmVzc1NuaXBwZXRCZWFyZXJQbDRudGVk",
+    "WebhookUrlPl4nted",
 ];
 
 /// Ordinary text that must survive redaction.
@@ -72,6 +84,13 @@ const ORDINARY: &[&str] = &[
     "prometheus.io/scrape",
     "loaded config",
     "Invalid client secret provided",
+    // Issue 12: ordinary text of the new kinds.
+    "orders-sql.database.windows.net",
+    "https://aks-webhook-admission-controller.aks-system.svc:443/mutate",
+    "provisioner-deletion-secret-namespace",
+    "forward . /etc/resolv.conf",
+    "The maximum number of data disks allowed to be attached to a VM of this size is 4.",
+    "FailedDiscoveryCheck",
 ];
 
 /// Every base64 run of the bundle, decoded (standard or URL-safe alphabet): a planted secret
@@ -264,6 +283,36 @@ fn collects_a_broken_cluster_into_a_redacted_bundle() {
         "namespaces/sc-system/jobs.json",
         // sc-system has no network policy: an empty list says "none", not "not collected".
         "namespaces/sc-system/networkpolicies.json",
+        "namespaces/default/deployments.json",
+        "namespaces/default/replicasets.json",
+        "namespaces/default/statefulsets.json",
+        "namespaces/default/cronjobs.json",
+        "namespaces/default/persistentvolumeclaims.json",
+        "namespaces/default/horizontalpodautoscalers.json",
+        "namespaces/default/poddisruptionbudgets.json",
+        "namespaces/default/resourcequotas.json",
+        "namespaces/default/limitranges.json",
+        "namespaces/default/ingresses.json",
+        "namespaces/default/endpointslices.json",
+        "namespaces/kube-system/daemonsets.json",
+        "namespaces/logging/daemonsets.json",
+        "namespaces/sc-system/deployments.json",
+        "cluster/persistentvolumes.json",
+        "cluster/storageclasses.json",
+        "cluster/volumeattachments.json",
+        "cluster/csinodes.json",
+        "cluster/csidrivers.json",
+        "cluster/namespaces.json",
+        "cluster/apiservices.json",
+        "cluster/validatingwebhookconfigurations.json",
+        "cluster/mutatingwebhookconfigurations.json",
+        "cluster/ingressclasses.json",
+        "cluster/priorityclasses.json",
+        "cluster/flowschemas.json",
+        "cluster/prioritylevelconfigurations.json",
+        "namespaces/kube-system/configmaps/coredns.json",
+        "namespaces/kube-system/configmaps/coredns-custom.json",
+        "namespaces/kube-system/configmaps/cluster-autoscaler-status.json",
         "logs/kube-system/aks-secrets-store-provider-azure-x7k2p/provider-azure-installer.log",
         "logs/kube-system/aks-secrets-store-csi-driver-4xqzn/node-driver-registrar.log",
         "logs/kube-system/aks-secrets-store-csi-driver-4xqzn/secrets-store.log",
@@ -296,6 +345,34 @@ fn collects_a_broken_cluster_into_a_redacted_bundle() {
     assert!(!m
         .keys()
         .any(|k| k.contains("secret") && k.ends_with(".json") && !k.contains("secrets-store")));
+    // AKS 1.29 does not serve ValidatingAdmissionPolicy (beta, off by default): a note.
+    for absent in [
+        "cluster/validatingadmissionpolicies.json",
+        "cluster/validatingadmissionpolicybindings.json",
+    ] {
+        assert!(
+            !m.contains_key(absent),
+            "{absent} cannot have been collected"
+        );
+    }
+    for resource in [
+        "validatingadmissionpolicies.admissionregistration.k8s.io",
+        "validatingadmissionpolicybindings.admissionregistration.k8s.io",
+    ] {
+        assert_eq!(
+            summary
+                .notes
+                .iter()
+                .filter(|n| n.contains(&format!("does not serve {resource} ")))
+                .count(),
+            1,
+            "{:#?}",
+            summary.notes
+        );
+    }
+    // Only the three ConfigMaps, only by name: never a ConfigMap list.
+    let config_maps: Vec<&String> = m.keys().filter(|k| k.contains("configmaps")).collect();
+    assert_eq!(config_maps.len(), 3, "{config_maps:?}");
 
     // manifest.json.
     let manifest = json(&m, "manifest.json");
@@ -374,6 +451,7 @@ fn collects_a_broken_cluster_into_a_redacted_bundle() {
         json(&m, "namespaces/sc-system/jobs.json")["items"][0]["metadata"]["name"],
         "sc-job"
     );
+    assert_new_kinds(&m);
 
     // Logs: timestamps on every line, the --since window honoured, the signal intact.
     let provider = text(
@@ -421,6 +499,43 @@ fn collects_a_broken_cluster_into_a_redacted_bundle() {
     assert!(requests
         .iter()
         .any(|r| r.contains("/pods/") && r.contains("/log?")));
+    // Group-qualified names take each group's preferred version, as on a real server.
+    assert!(requests
+        .iter()
+        .any(|r| r.starts_with("GET /apis/autoscaling/v2/horizontalpodautoscalers?")));
+    assert!(!requests.iter().any(|r| r.contains("/configmaps?")));
+    // Regression: a kind the server does not serve is not asked for (`kubectl
+    // api-resources` said so): a kubectl asked for an unknown type drops the shared
+    // discovery cache, and every kubectl started after it fetched discovery again.
+    assert!(!requests
+        .iter()
+        .any(|r| r.contains("validatingadmissionpolicies")));
+    // What is left: `kubectl api-resources` once, and each kubectl given a `resource.group`
+    // whose group has a dot, which kubectl first reads as `resource.version.group`, misses,
+    // and refetches discovery for (kubectl's behaviour, once per such process).
+    let dotted = collector::plan::NAMESPACED
+        .iter()
+        .map(|k| k.resource)
+        .chain(collector::plan::CLUSTER.iter().map(|k| k.resource))
+        .chain([collector::plan::NNC_RESOURCE])
+        .filter(|r| !r.starts_with("validatingadmissionpolic"))
+        .filter(|r| {
+            r.split_once('.')
+                .is_some_and(|(_, group)| group.contains('.'))
+        })
+        .count();
+    let discovery = requests
+        .iter()
+        .filter(|r| r.split('?').next() == Some("GET /apis"))
+        .count();
+    eprintln!(
+        "discovery fetched {discovery} times ({dotted} dotted-group kinds) in {} requests",
+        requests.len()
+    );
+    assert!(
+        discovery <= 1 + dotted,
+        "discovery fetched {discovery} times"
+    );
     let secret_requests: Vec<&String> =
         requests.iter().filter(|r| r.contains("/secrets")).collect();
     assert!(
@@ -449,6 +564,300 @@ fn collects_a_broken_cluster_into_a_redacted_bundle() {
     }
     let attached = text(&m, "attachments/az-aks-show.txt");
     assert!(attached.contains("AuthorizationFailed") && attached.contains("[REDACTED]"));
+}
+
+/// The files of issue 12's kinds: `kubectl get -o json` Lists (one object for the
+/// ConfigMaps), split by namespace, with the objects' real kinds and API versions, and
+/// redacted without losing what a diagnosis reads.
+fn assert_new_kinds(m: &BTreeMap<String, Vec<u8>>) {
+    let namespaced = [
+        ("default", "deployments", "Deployment", "apps/v1", 2),
+        ("kube-system", "deployments", "Deployment", "apps/v1", 3),
+        ("default", "replicasets", "ReplicaSet", "apps/v1", 2),
+        ("default", "statefulsets", "StatefulSet", "apps/v1", 1),
+        ("kube-system", "daemonsets", "DaemonSet", "apps/v1", 3),
+        ("logging", "daemonsets", "DaemonSet", "apps/v1", 1),
+        ("default", "cronjobs", "CronJob", "batch/v1", 2),
+        (
+            "default",
+            "persistentvolumeclaims",
+            "PersistentVolumeClaim",
+            "v1",
+            3,
+        ),
+        (
+            "default",
+            "horizontalpodautoscalers",
+            "HorizontalPodAutoscaler",
+            "autoscaling/v2",
+            1,
+        ),
+        (
+            "default",
+            "poddisruptionbudgets",
+            "PodDisruptionBudget",
+            "policy/v1",
+            1,
+        ),
+        (
+            "kube-system",
+            "poddisruptionbudgets",
+            "PodDisruptionBudget",
+            "policy/v1",
+            1,
+        ),
+        ("default", "resourcequotas", "ResourceQuota", "v1", 1),
+        ("default", "limitranges", "LimitRange", "v1", 1),
+        ("default", "ingresses", "Ingress", "networking.k8s.io/v1", 1),
+        (
+            "default",
+            "endpointslices",
+            "EndpointSlice",
+            "discovery.k8s.io/v1",
+            2,
+        ),
+        (
+            "kube-system",
+            "endpointslices",
+            "EndpointSlice",
+            "discovery.k8s.io/v1",
+            1,
+        ),
+        ("sc-system", "deployments", "Deployment", "apps/v1", 0),
+    ];
+    for (ns, plural, kind, api_version, count) in namespaced {
+        let rel = format!("namespaces/{ns}/{plural}.json");
+        let list = json(m, &rel);
+        assert_eq!(list["kind"], "List", "{rel}");
+        assert_eq!(list["apiVersion"], "v1", "{rel}");
+        let items = list["items"].as_array().unwrap();
+        assert_eq!(items.len(), count, "{rel}");
+        for item in items {
+            assert_eq!(item["kind"], kind, "{rel}");
+            assert_eq!(item["apiVersion"], api_version, "{rel}");
+            assert_eq!(item["metadata"]["namespace"], ns, "{rel}");
+        }
+    }
+    let cluster = [
+        ("persistentvolumes", "PersistentVolume", "v1", 2),
+        ("storageclasses", "StorageClass", "storage.k8s.io/v1", 4),
+        (
+            "volumeattachments",
+            "VolumeAttachment",
+            "storage.k8s.io/v1",
+            2,
+        ),
+        ("csinodes", "CSINode", "storage.k8s.io/v1", 2),
+        ("csidrivers", "CSIDriver", "storage.k8s.io/v1", 3),
+        ("namespaces", "Namespace", "v1", 4),
+        ("apiservices", "APIService", "apiregistration.k8s.io/v1", 4),
+        (
+            "validatingwebhookconfigurations",
+            "ValidatingWebhookConfiguration",
+            "admissionregistration.k8s.io/v1",
+            2,
+        ),
+        (
+            "mutatingwebhookconfigurations",
+            "MutatingWebhookConfiguration",
+            "admissionregistration.k8s.io/v1",
+            1,
+        ),
+        ("ingressclasses", "IngressClass", "networking.k8s.io/v1", 2),
+        (
+            "priorityclasses",
+            "PriorityClass",
+            "scheduling.k8s.io/v1",
+            3,
+        ),
+        (
+            "flowschemas",
+            "FlowSchema",
+            "flowcontrol.apiserver.k8s.io/v1",
+            4,
+        ),
+        (
+            "prioritylevelconfigurations",
+            "PriorityLevelConfiguration",
+            "flowcontrol.apiserver.k8s.io/v1",
+            4,
+        ),
+    ];
+    for (plural, kind, api_version, count) in cluster {
+        let rel = format!("cluster/{plural}.json");
+        let list = json(m, &rel);
+        assert_eq!(list["kind"], "List", "{rel}");
+        let items = list["items"].as_array().unwrap();
+        assert_eq!(items.len(), count, "{rel}");
+        for item in items {
+            assert_eq!(item["kind"], kind, "{rel}");
+            assert_eq!(item["apiVersion"], api_version, "{rel}");
+            assert!(item["metadata"].get("namespace").is_none(), "{rel}");
+        }
+    }
+
+    // What the diagnoses read survives redaction.
+    let va = json(m, "cluster/volumeattachments.json");
+    assert!(va["items"][1]["status"]["attachError"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("The maximum number of data disks allowed"));
+    let pdb = json(m, "namespaces/default/poddisruptionbudgets.json");
+    assert_eq!(pdb["items"][0]["status"]["disruptionsAllowed"], 0);
+    let api = json(m, "cluster/apiservices.json");
+    let metrics = api["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["metadata"]["name"] == "v1beta1.metrics.k8s.io")
+        .unwrap();
+    assert_eq!(
+        metrics["status"]["conditions"][0]["reason"],
+        "FailedDiscoveryCheck"
+    );
+    // A webhook's caBundle is public: kept whole.
+    let webhooks = json(m, "cluster/validatingwebhookconfigurations.json");
+    let ca = webhooks["items"][0]["webhooks"][0]["clientConfig"]["caBundle"]
+        .as_str()
+        .unwrap();
+    assert!(
+        ca.starts_with("LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t") && ca.len() > 300,
+        "{ca}"
+    );
+    // The URL keeps its host, not its password.
+    assert_eq!(
+        webhooks["items"][1]["webhooks"][0]["clientConfig"]["url"],
+        "https://policyhook:[REDACTED]@policy.contoso.com/validate"
+    );
+    // Pod templates are redacted like pods: env, args.
+    let deployments = json(m, "namespaces/default/deployments.json");
+    let web = deployments["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["metadata"]["name"] == "web")
+        .unwrap();
+    let env = &web["spec"]["template"]["spec"]["containers"][0]["env"];
+    assert_eq!(env[0]["value"], "Production");
+    assert!(env[1]["value"]
+        .as_str()
+        .unwrap()
+        .contains("Password=[REDACTED];Encrypt=True"));
+    let backup = &json(m, "namespaces/default/cronjobs.json")["items"][0];
+    let args = &backup["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["args"];
+    assert_eq!(args[4], "--auth-token");
+    assert_eq!(args[5], "[REDACTED]");
+    assert_eq!(args[7], "14", "ordinary args stay");
+
+    // ConfigMaps: the single object kubectl prints, data redacted line by line.
+    let coredns = json(m, "namespaces/kube-system/configmaps/coredns.json");
+    assert_eq!(coredns["kind"], "ConfigMap");
+    assert_eq!(coredns["apiVersion"], "v1");
+    assert!(coredns["data"]["Corefile"]
+        .as_str()
+        .unwrap()
+        .contains("forward . /etc/resolv.conf"));
+    let custom = json(m, "namespaces/kube-system/configmaps/coredns-custom.json");
+    assert_eq!(custom["metadata"]["name"], "coredns-custom");
+    let etcd = custom["data"]["etcd.server"].as_str().unwrap();
+    assert!(etcd.contains("credentials coredns [REDACTED]\n"), "{etcd}");
+    assert!(custom["data"]["contoso.server"]
+        .as_str()
+        .unwrap()
+        .contains("forward . 10.10.0.4 10.10.0.5"));
+    let status = json(
+        m,
+        "namespaces/kube-system/configmaps/cluster-autoscaler-status.json",
+    );
+    assert!(status["data"]["status"]
+        .as_str()
+        .unwrap()
+        .contains("Name:        aks-nodepool1-12345678-vmss"));
+}
+
+#[test]
+fn forbidden_kinds_are_errors_and_unserved_kinds_are_notes_and_collection_goes_on() {
+    let real = require_kubectl!();
+    let server = FakeApiServer::start(Config {
+        // RBAC refuses two kinds, one cluster-scoped and one namespaced.
+        forbidden: vec!["apiservices", "resourcequotas"],
+        // The cluster upgraded away from a version kubectl's discovery cache still lists.
+        not_found: vec!["flowschemas"],
+        // The cluster autoscaler is off: its status ConfigMap does not exist.
+        missing: vec!["configmaps/kube-system/cluster-autoscaler-status"],
+        ..Config::everything_served()
+    });
+    let env = Env::new(&real, &server.url());
+    let summary = collector::collect(&env.options()).expect("collect");
+    let m = members(&only_file(&env.out));
+    let manifest = json(&m, "manifest.json");
+    let errors = manifest["errors"].as_array().unwrap();
+    let mut steps: Vec<&str> = errors.iter().map(|e| e["step"].as_str().unwrap()).collect();
+    steps.sort_unstable();
+    // resourcequotas falls back to the context's namespace, which is refused too.
+    assert_eq!(
+        steps,
+        ["apiservices", "resourcequotas", "resourcequotas/default"],
+        "{errors:#?}"
+    );
+    let api = errors.iter().find(|e| e["step"] == "apiservices").unwrap();
+    assert_eq!(
+        api["command"],
+        "kubectl-wrapper get apiservices.apiregistration.k8s.io -o json"
+    );
+    assert_eq!(api["exit_code"], 1);
+    assert_eq!(
+        api["stderr"],
+        "Error from server (Forbidden): apiservices.apiregistration.k8s.io is forbidden: User \"system:serviceaccount:support:aksbundle\" cannot list resource \"apiservices\" in API group \"apiregistration.k8s.io\" at the cluster scope"
+    );
+    let rq = errors
+        .iter()
+        .find(|e| e["step"] == "resourcequotas/default")
+        .unwrap();
+    assert!(rq["stderr"]
+        .as_str()
+        .unwrap()
+        .contains("in the namespace \"default\""));
+    assert!(
+        summary.notes.iter().any(|n| n.starts_with(
+            "listing resourcequotas across all namespaces is forbidden for you; collected namespace default only"
+        )),
+        "{:#?}",
+        summary.notes
+    );
+    assert!(summary
+        .notes
+        .iter()
+        .any(|n| n.contains("does not serve flowschemas.flowcontrol.apiserver.k8s.io ")));
+    assert!(summary
+        .notes
+        .iter()
+        .any(|n| n.contains("no ConfigMap kube-system/cluster-autoscaler-status")));
+    for absent in [
+        "cluster/apiservices.json",
+        "cluster/flowschemas.json",
+        "namespaces/default/resourcequotas.json",
+        "namespaces/kube-system/configmaps/cluster-autoscaler-status.json",
+    ] {
+        assert!(!m.contains_key(absent), "{absent}");
+    }
+    // The collection went on: everything else is there, the 1.30 kinds included.
+    for present in [
+        "cluster/prioritylevelconfigurations.json",
+        "cluster/validatingadmissionpolicies.json",
+        "cluster/validatingadmissionpolicybindings.json",
+        "namespaces/default/pods.json",
+        "namespaces/default/limitranges.json",
+        "namespaces/kube-system/configmaps/coredns.json",
+    ] {
+        assert!(m.contains_key(present), "{present}");
+    }
+    let vap = json(&m, "cluster/validatingadmissionpolicies.json");
+    assert_eq!(vap["items"][0]["kind"], "ValidatingAdmissionPolicy");
+    assert_eq!(
+        vap["items"][0]["spec"]["validations"][0]["expression"],
+        "object.spec.replicas <= 5"
+    );
 }
 
 #[test]
@@ -483,6 +892,10 @@ fn missing_nnc_crd_is_a_note_not_an_error_and_namespaces_are_honoured() {
     );
     // Logs come from the chosen namespaces only, and from both of them.
     assert!(m.contains_key("logs/default/api-6c9d8b7f5-xk2lp/api.previous.log"));
+    // kube-system was asked for: its ConfigMaps come along; cluster-scoped kinds always.
+    assert!(m.contains_key("namespaces/kube-system/configmaps/coredns.json"));
+    assert!(m.contains_key("namespaces/default/deployments.json"));
+    assert!(m.contains_key("cluster/storageclasses.json"));
     assert!(m.contains_key("logs/kube-system/nmi-8fj2k/nmi.log"));
     assert!(!m.keys().any(|k| k.starts_with("logs/sc-system/")));
     let manifest = json(&m, "manifest.json");

@@ -17,22 +17,33 @@ const EMPTY: &str =
     r#"{"apiVersion":"v1","items":[],"kind":"List","metadata":{"resourceVersion":""}}"#;
 const NODES: &str = r#"{"apiVersion":"v1","items":[{"apiVersion":"v1","kind":"Node","metadata":{"name":"aks-np-0","labels":{"kubernetes.io/os":"linux"}},"status":{"conditions":[{"type":"Ready","status":"True"}]}},{"apiVersion":"v1","kind":"Node","metadata":{"name":"akswin000000","labels":{"kubernetes.io/os":"windows"}},"status":{"conditions":[{"type":"Ready","status":"True"}]}}],"kind":"List","metadata":{"resourceVersion":""}}"#;
 const DEBUG_POD: &str = "node-debugger-aks-np-0-x7k2p";
+/// What `kubectl get configmap <name> -o json` prints: one object, not a List.
+const CONFIG_MAP: &str = r#"{"apiVersion":"v1","data":{"Corefile":".:53 { errors }"},"kind":"ConfigMap","metadata":{"name":"coredns","namespace":"kube-system"}}"#;
 
 /// A kubectl stand-in that logs every call to `calls` and answers by pattern; `extra` cases
 /// come first and override the defaults.
 fn fake_kubectl(dir: &Path, extra: &str) -> (PathBuf, PathBuf) {
     let calls = dir.join("calls");
+    // `kubectl api-resources -o name`: every kind the collector asks for is served.
+    let served: Vec<&str> = ["nodes", "configmaps", collector::plan::NNC_RESOURCE]
+        .into_iter()
+        .chain(collector::plan::NAMESPACED.iter().map(|k| k.resource))
+        .chain(collector::plan::CLUSTER.iter().map(|k| k.resource))
+        .collect();
+    let served = served.join(" ");
     let body = format!(
         r#"echo "$*" >> '{calls}'
 case "$*" in
 {extra}
   *"config view"*) echo '{CONFIG}' ;;
   *"version -o json"*) echo '{VERSION}' ;;
+  *"api-resources -o name"*) printf '%s\n' {served} ;;
   *"get nodes"*) echo '{NODES}' ;;
   *" debug node/"*) echo "Creating debugging pod {DEBUG_POD} with container debugger on node aks-np-0." ;;
   *"get pod {DEBUG_POD}"*) printf Succeeded ;;
   *"logs {DEBUG_POD}"*) printf '/host/var/lib/cni/networks/kubenet 244\naksbundle-ipam-done\n' ;;
   *"delete pod"*) echo "pod \"{DEBUG_POD}\" deleted" ;;
+  *" get configmap "*) echo '{CONFIG_MAP}' ;;
   *" get "*) echo '{EMPTY}' ;;
   *) echo "unexpected call: $*" >&2; exit 1 ;;
 esac"#,
@@ -150,8 +161,13 @@ fn kubectl_printing_garbage_becomes_manifest_errors() {
   *" get "*) echo '<html><body>502 Bad Gateway</body></html>' ;;"#,
     );
     let summary = collector::collect(&options(kubectl, &out)).unwrap();
-    // nodes, nnc, and the six namespaced lists.
-    assert_eq!(summary.errors.len(), 8, "{:#?}", summary.errors);
+    // nodes, nnc, every namespaced and cluster-scoped list, and the three ConfigMaps.
+    let steps = 2
+        + collector::plan::NAMESPACED.len()
+        + collector::plan::CLUSTER.len()
+        + collector::plan::CONFIG_MAPS.len();
+    assert_eq!(steps, 38);
+    assert_eq!(summary.errors.len(), steps, "{:#?}", summary.errors);
     for error in &summary.errors {
         assert_eq!(error.exit_code, 0);
         assert!(

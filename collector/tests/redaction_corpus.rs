@@ -39,6 +39,18 @@ const PLANTED: &[&str] = &[
     "xoxb-84550261446",
     // Issue 12: a node's provisioning log (`--node-logs`).
     "8Q~plantedProvisionSecret",
+    // Issue 12: the new kinds (workload templates, CronJob args, coredns-custom, an Ingress
+    // snippet, a webhook URL).
+    "C0nnStr1ngPl4nted",
+    "SbK3yPl4nted",
+    "St4tefulR00tPl4nted",
+    "W0rksp4ceK3yPl4nted",
+    "CronT0kenPl4nted",
+    "Q3JvbkN1cmxCZWFyZXJQbDRudGVk",
+    "CoreDnsAzurePl4nted",
+    "EtcdPassw0rdPl4nted",
+    "SW5ncmVzc1NuaXBwZXRCZWFyZXJQbDRudGVk",
+    "WebhookUrlPl4nted",
 ];
 
 /// Planted secrets that are plain values: only the object rules see them (an env value by
@@ -53,6 +65,9 @@ const OBJECT_ONLY: &[&str] = &[
     "Pwd!Planted2026",
     "a7c4e91f0b3d58e26f1a9c7b4d2e0f83",
     "probe-Hdr-Pl4nted-7f3e2d1c",
+    "St4tefulR00tPl4nted",
+    "W0rksp4ceK3yPl4nted",
+    "CronT0kenPl4nted",
 ];
 
 fn fixtures() -> PathBuf {
@@ -135,6 +150,15 @@ fn object_rules_catch_what_text_rules_cannot() {
         load("pods.json"),
         load("services.json"),
         load("events.json"),
+        // Issue 12's kinds that carry planted secrets.
+        load("deployments.json"),
+        load("replicasets.json"),
+        load("statefulsets.json"),
+        load("daemonsets.json"),
+        load("cronjobs.json"),
+        load("configmaps.json"),
+        load("ingresses.json"),
+        load("validatingwebhookconfigurations.json"),
     ]
     .into_iter()
     .enumerate()
@@ -168,7 +192,7 @@ fn object_rules_catch_what_text_rules_cannot() {
             }
         }
     }
-    eprintln!("object rules: {total} redactions in pods, services and events");
+    eprintln!("object rules: {total} redactions in pods, services, events and the workload, ConfigMap, Ingress and webhook lists");
 }
 
 /// Every file under a `bundle/` folder below `dir`.

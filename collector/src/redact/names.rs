@@ -110,6 +110,7 @@ const DESCRIPTORS: &[&str] = &[
     "mount",
     "name",
     "names",
+    "namespace",
     "path",
     "paths",
     "pattern",

@@ -103,6 +103,10 @@ const SECRETS: &[(&str, &str)] = &[
     // --- base64 that decodes to a secret
     ("config=eyJ1c2VybmFtZSI6InN2YyIsInBhc3N3b3JkIjoiU3VwM3JTM2NyZXQtQjY0In0=", "eyJ1c2VybmFtZSI6InN2YyIsInBhc3N3b3JkIjoiU3VwM3JTM2NyZXQtQjY0In0"),
     ("bootstrap blob dG9rZW49Z2hwX2c4MFc0UE9YNVlxcG5uSTN4MVVCeXI4ZnR6NlBuNHVhYzNLTA== applied", "dG9rZW49Z2hwX2c4MFc0UE9YNVlxcG5uSTN4MVVCeXI4ZnR6NlBuNHVhYzNLTA"),
+    // --- issue 12: CoreDNS plugin credentials in the coredns-custom ConfigMap
+    ("      credentials coredns EtcdPassw0rd-x1", "EtcdPassw0rd-x1"),
+    ("skydns.local:53 {\n    etcd {\n      credentials coredns EtcdPassw0rd-x2\n    }\n}\n", "EtcdPassw0rd-x2"),
+    ("  aws_access_key AKIDPLACEHOLDR wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY"),
     // --- a token in an event message
     ("Failed to pull image \"myacr.azurecr.io/web:1.2.3\": rpc error: unauthorized: token ghp_HAZt9xslXTTIQrh6bpy0VAq3GZuO2R8UziJd expired", "ghp_HAZt9xslXTTIQrh6bpy0VAq3GZuO2R8UziJd"),
 ];
@@ -157,6 +161,10 @@ const ORDINARY: &[&str] = &[
     "AccountName=mystorageacct;EndpointSuffix=core.windows.net",
     "readinessProbe: httpGet path=/ready port=8080",
     "mysql -h db -u app -p app_db",
+    // Issue 12: a webhook's service URL with a port; a CSI provisioner's annotation.
+    "https://aks-webhook-admission-controller.aks-system.svc:443/mutate",
+    "volume.kubernetes.io/provisioner-deletion-secret-namespace: default",
+    "credentials rotated by the operator at 04:00",
 ];
 
 #[test]

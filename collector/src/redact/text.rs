@@ -173,6 +173,16 @@ fn structural() -> Vec<Structural> {
             None,
         ),
         (
+            "corefile-credentials",
+            // CoreDNS plugin directives with a password as their second argument, alone on
+            // their line: `credentials USER PASSWORD` (etcd), `aws_access_key ID SECRET`
+            // (route53), as users put them in the coredns-custom ConfigMap.
+            r"(?m)^[ \t]*(?:credentials|aws_access_key)[ \t]+[^\s{}]+[ \t]+(?P<secret>[^\s{}]+)[ \t]*\r?$",
+            &["credentials", "aws_access_key"],
+            Kind::Secret,
+            None,
+        ),
+        (
             "curl-user",
             r#"\bcurl\b[^\r\n]*?[ \t](?:-u|--user)[ \t=]+["']?[^\s:"']*:(?P<secret>[^\s"']+)"#,
             &["curl"],
@@ -501,8 +511,11 @@ fn apply(rule: &Rule, text: &[u8]) -> Option<(Vec<u8>, u64)> {
         };
         if rule.kind == Kind::Pair {
             let (name_start, name_end) = name_span(text, found.start(), found.end());
-            if names::strength(std::str::from_utf8(&text[name_start..name_end]).unwrap_or(""))
-                == Strength::None
+            // `https://webhook.svc:443/path`: a URL's host and port, not a name and a value.
+            let url_host = text[..name_start].ends_with(b"://");
+            if url_host
+                || names::strength(std::str::from_utf8(&text[name_start..name_end]).unwrap_or(""))
+                    == Strength::None
             {
                 // Not a secret's name: look again after it, the value may hold a pair itself.
                 at = name_end.max(found.start() + 1);

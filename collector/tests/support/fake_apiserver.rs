@@ -151,6 +151,222 @@ const RESOURCES: &[Resource] = &[
         short: &["netpol"],
     },
     Resource {
+        group: "",
+        version: "v1",
+        name: "persistentvolumeclaims",
+        singular: "persistentvolumeclaim",
+        kind: "PersistentVolumeClaim",
+        namespaced: true,
+        short: &["pvc"],
+    },
+    Resource {
+        group: "",
+        version: "v1",
+        name: "persistentvolumes",
+        singular: "persistentvolume",
+        kind: "PersistentVolume",
+        namespaced: false,
+        short: &["pv"],
+    },
+    Resource {
+        group: "",
+        version: "v1",
+        name: "resourcequotas",
+        singular: "resourcequota",
+        kind: "ResourceQuota",
+        namespaced: true,
+        short: &["quota"],
+    },
+    Resource {
+        group: "",
+        version: "v1",
+        name: "limitranges",
+        singular: "limitrange",
+        kind: "LimitRange",
+        namespaced: true,
+        short: &["limits"],
+    },
+    Resource {
+        group: "apps",
+        version: "v1",
+        name: "replicasets",
+        singular: "replicaset",
+        kind: "ReplicaSet",
+        namespaced: true,
+        short: &["rs"],
+    },
+    Resource {
+        group: "apps",
+        version: "v1",
+        name: "statefulsets",
+        singular: "statefulset",
+        kind: "StatefulSet",
+        namespaced: true,
+        short: &["sts"],
+    },
+    Resource {
+        group: "autoscaling",
+        version: "v2",
+        name: "horizontalpodautoscalers",
+        singular: "horizontalpodautoscaler",
+        kind: "HorizontalPodAutoscaler",
+        namespaced: true,
+        short: &["hpa"],
+    },
+    Resource {
+        group: "autoscaling",
+        version: "v1",
+        name: "horizontalpodautoscalers",
+        singular: "horizontalpodautoscaler",
+        kind: "HorizontalPodAutoscaler",
+        namespaced: true,
+        short: &["hpa"],
+    },
+    Resource {
+        group: "policy",
+        version: "v1",
+        name: "poddisruptionbudgets",
+        singular: "poddisruptionbudget",
+        kind: "PodDisruptionBudget",
+        namespaced: true,
+        short: &["pdb"],
+    },
+    Resource {
+        group: "networking.k8s.io",
+        version: "v1",
+        name: "ingresses",
+        singular: "ingress",
+        kind: "Ingress",
+        namespaced: true,
+        short: &["ing"],
+    },
+    Resource {
+        group: "networking.k8s.io",
+        version: "v1",
+        name: "ingressclasses",
+        singular: "ingressclass",
+        kind: "IngressClass",
+        namespaced: false,
+        short: &[],
+    },
+    Resource {
+        group: "discovery.k8s.io",
+        version: "v1",
+        name: "endpointslices",
+        singular: "endpointslice",
+        kind: "EndpointSlice",
+        namespaced: true,
+        short: &[],
+    },
+    Resource {
+        group: "storage.k8s.io",
+        version: "v1",
+        name: "storageclasses",
+        singular: "storageclass",
+        kind: "StorageClass",
+        namespaced: false,
+        short: &["sc"],
+    },
+    Resource {
+        group: "storage.k8s.io",
+        version: "v1",
+        name: "volumeattachments",
+        singular: "volumeattachment",
+        kind: "VolumeAttachment",
+        namespaced: false,
+        short: &[],
+    },
+    Resource {
+        group: "storage.k8s.io",
+        version: "v1",
+        name: "csinodes",
+        singular: "csinode",
+        kind: "CSINode",
+        namespaced: false,
+        short: &[],
+    },
+    Resource {
+        group: "storage.k8s.io",
+        version: "v1",
+        name: "csidrivers",
+        singular: "csidriver",
+        kind: "CSIDriver",
+        namespaced: false,
+        short: &[],
+    },
+    Resource {
+        group: "apiregistration.k8s.io",
+        version: "v1",
+        name: "apiservices",
+        singular: "apiservice",
+        kind: "APIService",
+        namespaced: false,
+        short: &[],
+    },
+    Resource {
+        group: "admissionregistration.k8s.io",
+        version: "v1",
+        name: "validatingwebhookconfigurations",
+        singular: "validatingwebhookconfiguration",
+        kind: "ValidatingWebhookConfiguration",
+        namespaced: false,
+        short: &[],
+    },
+    Resource {
+        group: "admissionregistration.k8s.io",
+        version: "v1",
+        name: "mutatingwebhookconfigurations",
+        singular: "mutatingwebhookconfiguration",
+        kind: "MutatingWebhookConfiguration",
+        namespaced: false,
+        short: &[],
+    },
+    Resource {
+        group: "admissionregistration.k8s.io",
+        version: "v1",
+        name: "validatingadmissionpolicies",
+        singular: "validatingadmissionpolicy",
+        kind: "ValidatingAdmissionPolicy",
+        namespaced: false,
+        short: &[],
+    },
+    Resource {
+        group: "admissionregistration.k8s.io",
+        version: "v1",
+        name: "validatingadmissionpolicybindings",
+        singular: "validatingadmissionpolicybinding",
+        kind: "ValidatingAdmissionPolicyBinding",
+        namespaced: false,
+        short: &[],
+    },
+    Resource {
+        group: "scheduling.k8s.io",
+        version: "v1",
+        name: "priorityclasses",
+        singular: "priorityclass",
+        kind: "PriorityClass",
+        namespaced: false,
+        short: &["pc"],
+    },
+    Resource {
+        group: "flowcontrol.apiserver.k8s.io",
+        version: "v1",
+        name: "flowschemas",
+        singular: "flowschema",
+        kind: "FlowSchema",
+        namespaced: false,
+        short: &[],
+    },
+    Resource {
+        group: "flowcontrol.apiserver.k8s.io",
+        version: "v1",
+        name: "prioritylevelconfigurations",
+        singular: "prioritylevelconfiguration",
+        kind: "PriorityLevelConfiguration",
+        namespaced: false,
+        short: &[],
+    },
+    Resource {
         group: "acn.azure.com",
         version: "v1alpha",
         name: "nodenetworkconfigs",
@@ -172,16 +388,47 @@ pub struct Config {
     pub latency: Duration,
     /// Serve the NodeNetworkConfig CRD (`acn.azure.com`).
     pub with_nnc: bool,
+    /// Resources left out of discovery, as a server that does not serve them (an older
+    /// Kubernetes, a beta API not enabled): kubectl says "the server doesn't have a
+    /// resource type".
+    pub unserved: Vec<&'static str>,
+    /// Resources in discovery whose every request is answered 404, as an API group whose
+    /// version went away under a stale discovery answer.
+    pub not_found: Vec<&'static str>,
+    /// Resources whose every request is refused with 403, with the words RBAC uses.
+    pub forbidden: Vec<&'static str>,
+    /// Fixture objects that do not exist in this cluster, as `<resource>/<namespace>/<name>`.
+    pub missing: Vec<&'static str>,
 }
 
 impl Config {
-    /// The repository's fixtures, no latency, NNC CRD present.
+    /// The repository's fixtures, no latency, NNC CRD present; as on AKS 1.29,
+    /// ValidatingAdmissionPolicy (beta there, off by default) is not served.
     pub fn default_fixtures() -> Self {
         Config {
             fixtures: Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/apiserver"),
             latency: Duration::ZERO,
             with_nnc: true,
+            unserved: vec![
+                "validatingadmissionpolicies",
+                "validatingadmissionpolicybindings",
+            ],
+            not_found: Vec::new(),
+            forbidden: Vec::new(),
+            missing: Vec::new(),
         }
+    }
+
+    /// Every resource the fake knows served, ValidatingAdmissionPolicy included (AKS 1.30+).
+    pub fn everything_served() -> Self {
+        Config {
+            unserved: Vec::new(),
+            ..Config::default_fixtures()
+        }
+    }
+
+    fn serves(&self, r: &Resource) -> bool {
+        (r.group != NNC_GROUP || self.with_nnc) && !self.unserved.contains(&r.name)
     }
 }
 
@@ -569,25 +816,32 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn groups(config: &Config) -> Vec<(&'static str, &'static str)> {
-    let mut seen: Vec<(&str, &str)> = Vec::new();
-    for r in RESOURCES {
-        if r.group.is_empty() || (r.group == NNC_GROUP && !config.with_nnc) {
+/// Served API groups, each with its versions, the preferred (first listed) first.
+fn groups(config: &Config) -> Vec<(&'static str, Vec<&'static str>)> {
+    let mut seen: Vec<(&str, Vec<&str>)> = Vec::new();
+    for r in RESOURCES.iter().filter(|r| config.serves(r)) {
+        if r.group.is_empty() {
             continue;
         }
-        if !seen.contains(&(r.group, r.version)) {
-            seen.push((r.group, r.version));
+        match seen.iter_mut().find(|(g, _)| *g == r.group) {
+            Some((_, versions)) if !versions.contains(&r.version) => versions.push(r.version),
+            Some(_) => {}
+            None => seen.push((r.group, vec![r.version])),
         }
     }
     seen
 }
 
+fn serves_group_version(config: &Config, group: &str, version: &str) -> bool {
+    groups(config)
+        .iter()
+        .any(|(g, versions)| *g == group && versions.contains(&version))
+}
+
 fn find(group: &str, version: &str, name: &str, config: &Config) -> Option<&'static Resource> {
-    if group == NNC_GROUP && !config.with_nnc {
-        return None;
-    }
     RESOURCES
         .iter()
+        .filter(|r| config.serves(r))
         .find(|r| r.group == group && r.version == version && r.name == name)
 }
 
@@ -608,15 +862,18 @@ fn route(
         ["apis"] => {
             let groups: Vec<Value> = groups(config)
                 .into_iter()
-                .map(|(g, v)| {
-                    let gv = json!({"groupVersion": format!("{g}/{v}"), "version": v});
-                    json!({"name": g, "versions": [gv.clone()], "preferredVersion": gv})
+                .map(|(g, versions)| {
+                    let versions: Vec<Value> = versions
+                        .iter()
+                        .map(|v| json!({"groupVersion": format!("{g}/{v}"), "version": v}))
+                        .collect();
+                    json!({"name": g, "versions": versions, "preferredVersion": versions[0]})
                 })
                 .collect();
             Reply::json(&json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}))
         }
-        ["api", "v1"] => resource_list("", "v1"),
-        ["apis", g, v] if groups(config).contains(&(g, v)) => resource_list(g, v),
+        ["api", "v1"] => resource_list("", "v1", config),
+        ["apis", g, v] if serves_group_version(config, g, v) => resource_list(g, v, config),
         ["api", "v1", rest @ ..] => objects("", "v1", rest, query, fixtures, config),
         ["apis", g, v, rest @ ..] => objects(g, v, rest, query, fixtures, config),
         _ => Reply::status(
@@ -627,10 +884,10 @@ fn route(
     }
 }
 
-fn resource_list(group: &str, version: &str) -> Reply {
+fn resource_list(group: &str, version: &str, config: &Config) -> Reply {
     let mut resources: Vec<Value> = RESOURCES
         .iter()
-        .filter(|r| r.group == group && r.version == version)
+        .filter(|r| r.group == group && r.version == version && config.serves(r))
         .map(|r| {
             json!({
                 "name": r.name, "singularName": r.singular, "namespaced": r.namespaced,
@@ -687,12 +944,31 @@ fn objects(
             "the server could not find the requested resource",
         );
     };
+    if config.not_found.contains(&res.name) {
+        return Reply::status(
+            404,
+            "NotFound",
+            "the server could not find the requested resource",
+        );
+    }
+    if config.forbidden.contains(&res.name) {
+        return forbidden(res, namespace, name.is_some());
+    }
     let api_version = if group.is_empty() {
         version.to_string()
     } else {
         format!("{group}/{version}")
     };
-    let items = fixtures.items(res.name);
+    let mut items = fixtures.items(res.name);
+    items.retain(|i| {
+        let id = format!(
+            "{}/{}/{}",
+            res.name,
+            i["metadata"]["namespace"].as_str().unwrap_or(""),
+            i["metadata"]["name"].as_str().unwrap_or("")
+        );
+        !config.missing.contains(&id.as_str())
+    });
     let in_ns = |item: &Value| namespace.is_none_or(|ns| item["metadata"]["namespace"] == ns);
     match (name, sub) {
         (Some(name), Some("log")) if res.name == "pods" => {
@@ -756,6 +1032,28 @@ fn objects(
             }))
         }
     }
+}
+
+/// RBAC's refusal, in the API server's words.
+fn forbidden(res: &Resource, namespace: Option<&str>, named: bool) -> Reply {
+    let qualified = if res.group.is_empty() {
+        res.name.to_string()
+    } else {
+        format!("{}.{}", res.name, res.group)
+    };
+    let verb = if named { "get" } else { "list" };
+    let scope = match namespace {
+        Some(ns) => format!("in the namespace \"{ns}\""),
+        None => "at the cluster scope".to_string(),
+    };
+    Reply::status(
+        403,
+        "Forbidden",
+        &format!(
+            "{qualified} is forbidden: User \"system:serviceaccount:support:aksbundle\" cannot {verb} resource \"{}\" in API group \"{}\" {scope}",
+            res.name, res.group
+        ),
+    )
 }
 
 /// `GET .../pods/<name>/log`: the fixture log of the container (or its previous instance),
