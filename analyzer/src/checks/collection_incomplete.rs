@@ -198,6 +198,17 @@ pub fn check(inputs: &Inputs, rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
             reason_of(&text)
         };
         h.facts.insert("reason".into(), reason.into());
+        // A log fetch that could not reach the kubelet is about the pod's node: the story
+        // links it to what explains that node's silence (konnectivity-tunnel-broken).
+        if reason == "kubelet_unreachable" {
+            let mut parts = step.split('/').skip(1);
+            if let (Some(ns), Some(pod)) = (parts.next(), parts.next()) {
+                h.node = inputs
+                    .index
+                    .pod(ns, pod)
+                    .and_then(|p| p.spec.node_name.clone());
+            }
+        }
         for re in [&*FORBIDDEN, &*MISSING_TYPE] {
             if let Some(c) = re.captures(&text) {
                 h.facts.extend(captures_of(re, &c));

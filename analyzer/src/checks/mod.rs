@@ -7,11 +7,13 @@ use crate::engine::{Hit, Inputs};
 
 mod acr_registry_typo;
 mod apiserver_unreachable;
+mod cluster_certificate_expired;
 mod collection_incomplete;
 mod critical_addons_only;
 mod image_platform_mismatch;
 mod image_pull_auth;
 mod ipam_ip_leak;
+mod konnectivity_tunnel;
 mod kv_egress_blocked;
 mod nnc_ip_exhausted;
 mod node_not_ready;
@@ -32,11 +34,16 @@ pub type CheckFn = fn(&Inputs, usize, Vec<Hit>) -> Vec<Hit>;
 pub const CHECKS: &[(&str, CheckFn)] = &[
     ("acr_registry_typo", acr_registry_typo::check),
     ("apiserver_unreachable", apiserver_unreachable::check),
+    (
+        "cluster_certificate_expired",
+        cluster_certificate_expired::check,
+    ),
     ("collection_incomplete", collection_incomplete::check),
     ("critical_addons_only", critical_addons_only::check),
     ("image_platform_mismatch", image_platform_mismatch::check),
     ("image_pull_auth", image_pull_auth::check),
     ("ipam_ip_leak", ipam_ip_leak::check),
+    ("konnectivity_tunnel", konnectivity_tunnel::check),
     ("kv_egress_blocked", kv_egress_blocked::check),
     ("nnc_ip_exhausted", nnc_ip_exhausted::check),
     ("node_not_ready", node_not_ready::check),
