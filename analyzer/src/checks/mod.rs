@@ -7,6 +7,7 @@ use crate::engine::{Hit, Inputs};
 
 mod acr_registry_typo;
 mod apiserver_unreachable;
+mod apiservice_unavailable;
 mod cluster_certificate_expired;
 mod collection_incomplete;
 mod critical_addons_only;
@@ -34,6 +35,7 @@ pub type CheckFn = fn(&Inputs, usize, Vec<Hit>) -> Vec<Hit>;
 pub const CHECKS: &[(&str, CheckFn)] = &[
     ("acr_registry_typo", acr_registry_typo::check),
     ("apiserver_unreachable", apiserver_unreachable::check),
+    ("apiservice_unavailable", apiservice_unavailable::check),
     (
         "cluster_certificate_expired",
         cluster_certificate_expired::check,
