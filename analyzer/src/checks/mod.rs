@@ -19,6 +19,7 @@ mod kv_egress_blocked;
 mod nnc_ip_exhausted;
 mod node_not_ready;
 mod oom_killed;
+mod pdb_blocks_eviction;
 mod pod_apiserver_unreachable;
 mod pod_crashloop;
 mod pod_ip_allocation;
@@ -50,6 +51,7 @@ pub const CHECKS: &[(&str, CheckFn)] = &[
     ("nnc_ip_exhausted", nnc_ip_exhausted::check),
     ("node_not_ready", node_not_ready::check),
     ("oom_killed", oom_killed::check),
+    ("pdb_blocks_eviction", pdb_blocks_eviction::check),
     (
         "pod_apiserver_unreachable",
         pod_apiserver_unreachable::check,
