@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use serde::Serialize;
 
 use crate::finding::OwnResult;
-use crate::layout::{Layout, ObjectKind};
+use crate::layout::{ClusterKind, Layout, ObjectKind};
 use crate::model::*;
 use crate::scan::TextFile;
 
@@ -20,6 +20,18 @@ pub struct NamespaceObjects {
     pub endpoints: Option<Vec<Endpoints>>,
     pub network_policies: Option<Vec<NetworkPolicy>>,
     pub jobs: Option<Vec<Job>>,
+    pub deployments: Option<Vec<Deployment>>,
+    pub replica_sets: Option<Vec<ReplicaSet>>,
+    pub stateful_sets: Option<Vec<StatefulSet>>,
+    pub daemon_sets: Option<Vec<DaemonSet>>,
+    pub cron_jobs: Option<Vec<CronJob>>,
+    pub pvcs: Option<Vec<PersistentVolumeClaim>>,
+    pub hpas: Option<Vec<HorizontalPodAutoscaler>>,
+    pub pdbs: Option<Vec<PodDisruptionBudget>>,
+    pub resource_quotas: Option<Vec<ResourceQuota>>,
+    pub limit_ranges: Option<Vec<LimitRange>>,
+    pub ingresses: Option<Vec<Ingress>>,
+    pub endpoint_slices: Option<Vec<EndpointSlice>>,
 }
 
 impl NamespaceObjects {
@@ -32,6 +44,72 @@ impl NamespaceObjects {
             ObjectKind::Endpoints => self.endpoints.as_ref().map(Vec::len),
             ObjectKind::NetworkPolicies => self.network_policies.as_ref().map(Vec::len),
             ObjectKind::Jobs => self.jobs.as_ref().map(Vec::len),
+            ObjectKind::Deployments => self.deployments.as_ref().map(Vec::len),
+            ObjectKind::ReplicaSets => self.replica_sets.as_ref().map(Vec::len),
+            ObjectKind::StatefulSets => self.stateful_sets.as_ref().map(Vec::len),
+            ObjectKind::DaemonSets => self.daemon_sets.as_ref().map(Vec::len),
+            ObjectKind::CronJobs => self.cron_jobs.as_ref().map(Vec::len),
+            ObjectKind::PersistentVolumeClaims => self.pvcs.as_ref().map(Vec::len),
+            ObjectKind::HorizontalPodAutoscalers => self.hpas.as_ref().map(Vec::len),
+            ObjectKind::PodDisruptionBudgets => self.pdbs.as_ref().map(Vec::len),
+            ObjectKind::ResourceQuotas => self.resource_quotas.as_ref().map(Vec::len),
+            ObjectKind::LimitRanges => self.limit_ranges.as_ref().map(Vec::len),
+            ObjectKind::Ingresses => self.ingresses.as_ref().map(Vec::len),
+            ObjectKind::EndpointSlices => self.endpoint_slices.as_ref().map(Vec::len),
+        }
+    }
+}
+
+/// Cluster-scoped objects beyond nodes and NodeNetworkConfigs (`cluster/<plural>.json`).
+#[derive(Debug, Default)]
+pub struct ClusterObjects {
+    pub persistent_volumes: Option<Vec<PersistentVolume>>,
+    pub storage_classes: Option<Vec<StorageClass>>,
+    pub volume_attachments: Option<Vec<VolumeAttachment>>,
+    pub csi_nodes: Option<Vec<CsiNode>>,
+    pub csi_drivers: Option<Vec<CsiDriver>>,
+    pub namespaces: Option<Vec<Namespace>>,
+    pub api_services: Option<Vec<ApiService>>,
+    pub validating_webhooks: Option<Vec<WebhookConfiguration>>,
+    pub mutating_webhooks: Option<Vec<WebhookConfiguration>>,
+    pub validating_admission_policies: Option<Vec<ValidatingAdmissionPolicy>>,
+    pub validating_admission_policy_bindings: Option<Vec<ValidatingAdmissionPolicyBinding>>,
+    pub ingress_classes: Option<Vec<IngressClass>>,
+    pub priority_classes: Option<Vec<PriorityClass>>,
+    pub flow_schemas: Option<Vec<FlowSchema>>,
+    pub priority_level_configurations: Option<Vec<PriorityLevelConfiguration>>,
+}
+
+impl ClusterObjects {
+    /// How many objects of `kind` were read, `None` when its file was not.
+    pub fn len_of(&self, kind: ClusterKind) -> Option<usize> {
+        match kind {
+            ClusterKind::PersistentVolumes => self.persistent_volumes.as_ref().map(Vec::len),
+            ClusterKind::StorageClasses => self.storage_classes.as_ref().map(Vec::len),
+            ClusterKind::VolumeAttachments => self.volume_attachments.as_ref().map(Vec::len),
+            ClusterKind::CsiNodes => self.csi_nodes.as_ref().map(Vec::len),
+            ClusterKind::CsiDrivers => self.csi_drivers.as_ref().map(Vec::len),
+            ClusterKind::Namespaces => self.namespaces.as_ref().map(Vec::len),
+            ClusterKind::ApiServices => self.api_services.as_ref().map(Vec::len),
+            ClusterKind::ValidatingWebhookConfigurations => {
+                self.validating_webhooks.as_ref().map(Vec::len)
+            }
+            ClusterKind::MutatingWebhookConfigurations => {
+                self.mutating_webhooks.as_ref().map(Vec::len)
+            }
+            ClusterKind::ValidatingAdmissionPolicies => {
+                self.validating_admission_policies.as_ref().map(Vec::len)
+            }
+            ClusterKind::ValidatingAdmissionPolicyBindings => self
+                .validating_admission_policy_bindings
+                .as_ref()
+                .map(Vec::len),
+            ClusterKind::IngressClasses => self.ingress_classes.as_ref().map(Vec::len),
+            ClusterKind::PriorityClasses => self.priority_classes.as_ref().map(Vec::len),
+            ClusterKind::FlowSchemas => self.flow_schemas.as_ref().map(Vec::len),
+            ClusterKind::PriorityLevelConfigurations => {
+                self.priority_level_configurations.as_ref().map(Vec::len)
+            }
         }
     }
 }
@@ -54,25 +132,105 @@ pub enum Input {
     Logs,
     Ipam,
     Attachments,
+    Deployments,
+    ReplicaSets,
+    StatefulSets,
+    DaemonSets,
+    CronJobs,
+    PersistentVolumeClaims,
+    HorizontalPodAutoscalers,
+    PodDisruptionBudgets,
+    ResourceQuotas,
+    LimitRanges,
+    Ingresses,
+    EndpointSlices,
+    PersistentVolumes,
+    StorageClasses,
+    VolumeAttachments,
+    CsiNodes,
+    CsiDrivers,
+    Namespaces,
+    ApiServices,
+    ValidatingWebhookConfigurations,
+    MutatingWebhookConfigurations,
+    ValidatingAdmissionPolicies,
+    ValidatingAdmissionPolicyBindings,
+    IngressClasses,
+    PriorityClasses,
+    FlowSchemas,
+    PriorityLevelConfigurations,
+    ConfigMaps,
 }
 
 impl Input {
+    /// The namespaced object kind this input is, if it is one.
+    pub fn object_kind(self) -> Option<ObjectKind> {
+        Some(match self {
+            Input::Pods => ObjectKind::Pods,
+            Input::Events => ObjectKind::Events,
+            Input::Services => ObjectKind::Services,
+            Input::Endpoints => ObjectKind::Endpoints,
+            Input::NetworkPolicies => ObjectKind::NetworkPolicies,
+            Input::Jobs => ObjectKind::Jobs,
+            Input::Deployments => ObjectKind::Deployments,
+            Input::ReplicaSets => ObjectKind::ReplicaSets,
+            Input::StatefulSets => ObjectKind::StatefulSets,
+            Input::DaemonSets => ObjectKind::DaemonSets,
+            Input::CronJobs => ObjectKind::CronJobs,
+            Input::PersistentVolumeClaims => ObjectKind::PersistentVolumeClaims,
+            Input::HorizontalPodAutoscalers => ObjectKind::HorizontalPodAutoscalers,
+            Input::PodDisruptionBudgets => ObjectKind::PodDisruptionBudgets,
+            Input::ResourceQuotas => ObjectKind::ResourceQuotas,
+            Input::LimitRanges => ObjectKind::LimitRanges,
+            Input::Ingresses => ObjectKind::Ingresses,
+            Input::EndpointSlices => ObjectKind::EndpointSlices,
+            _ => return None,
+        })
+    }
+
+    /// The cluster-scoped object kind this input is, if it is one.
+    pub fn cluster_kind(self) -> Option<ClusterKind> {
+        Some(match self {
+            Input::PersistentVolumes => ClusterKind::PersistentVolumes,
+            Input::StorageClasses => ClusterKind::StorageClasses,
+            Input::VolumeAttachments => ClusterKind::VolumeAttachments,
+            Input::CsiNodes => ClusterKind::CsiNodes,
+            Input::CsiDrivers => ClusterKind::CsiDrivers,
+            Input::Namespaces => ClusterKind::Namespaces,
+            Input::ApiServices => ClusterKind::ApiServices,
+            Input::ValidatingWebhookConfigurations => ClusterKind::ValidatingWebhookConfigurations,
+            Input::MutatingWebhookConfigurations => ClusterKind::MutatingWebhookConfigurations,
+            Input::ValidatingAdmissionPolicies => ClusterKind::ValidatingAdmissionPolicies,
+            Input::ValidatingAdmissionPolicyBindings => {
+                ClusterKind::ValidatingAdmissionPolicyBindings
+            }
+            Input::IngressClasses => ClusterKind::IngressClasses,
+            Input::PriorityClasses => ClusterKind::PriorityClasses,
+            Input::FlowSchemas => ClusterKind::FlowSchemas,
+            Input::PriorityLevelConfigurations => ClusterKind::PriorityLevelConfigurations,
+            _ => return None,
+        })
+    }
+
     /// What a person would look for in the bundle, for "not checked" reasons.
-    pub fn describe(self) -> &'static str {
+    pub fn describe(self) -> String {
+        if let Some(k) = self.object_kind() {
+            return format!("namespaces/*/{}", k.file_name());
+        }
+        if let Some(k) = self.cluster_kind() {
+            return format!("cluster/{}.json", k.plural());
+        }
         match self {
             Input::Manifest => "manifest.json",
             Input::Nodes => "cluster/nodes.json",
             Input::Nnc => "cluster/nnc.json (NodeNetworkConfigs)",
-            Input::Pods => "namespaces/*/pods.json",
-            Input::Events => "namespaces/*/events.json",
-            Input::Services => "namespaces/*/services.json",
-            Input::Endpoints => "namespaces/*/endpoints.json",
-            Input::NetworkPolicies => "namespaces/*/networkpolicies.json",
-            Input::Jobs => "namespaces/*/jobs.json",
             Input::Logs => "logs/*/*/*.log",
             Input::Ipam => "nodes/*/ipam.json",
             Input::Attachments => "attachments/*",
+            Input::ConfigMaps => "namespaces/kube-system/configmaps/*.json",
+            _ => "",
         }
+        .to_string()
     }
 }
 
@@ -81,37 +239,94 @@ impl Input {
     /// and for inputs the layout never holds, that it does not.
     pub fn describe_in(self, layout: Option<Layout>) -> String {
         let layout = match layout {
-            None | Some(Layout::V1) => return self.describe().to_string(),
+            None | Some(Layout::V1) => return self.describe(),
             Some(l) => l,
         };
-        let kind = match self {
-            Input::Pods => Some(ObjectKind::Pods),
-            Input::Events => Some(ObjectKind::Events),
-            Input::Services => Some(ObjectKind::Services),
-            Input::Endpoints => Some(ObjectKind::Endpoints),
-            Input::NetworkPolicies => Some(ObjectKind::NetworkPolicies),
-            Input::Jobs => Some(ObjectKind::Jobs),
-            _ => None,
-        };
+        let kind = self.object_kind();
         let dump = matches!(
             layout,
             Layout::ClusterInfoDump | Layout::ClusterInfoDumpStream
         );
         let never = |what: &str| format!("{what} ({} does not collect them)", layout.name());
+        if let Some(k) = self.cluster_kind() {
+            return match layout.cluster_file(k) {
+                Some(f) => f,
+                None => never(k.plural()),
+            };
+        }
         match (self, kind) {
-            (Input::Endpoints | Input::NetworkPolicies | Input::Jobs, Some(k)) if dump => {
+            (
+                _,
+                Some(
+                    k @ (ObjectKind::Pods
+                    | ObjectKind::Events
+                    | ObjectKind::Services
+                    | ObjectKind::Deployments
+                    | ObjectKind::ReplicaSets
+                    | ObjectKind::DaemonSets),
+                ),
+            ) if dump => layout.object_file("*", k),
+            (_, Some(k)) if dump => never(k.plural()),
+            (_, Some(k))
+                if layout == Layout::Troubleshoot && !crate::layout::troubleshoot::holds(k) =>
+            {
                 never(k.plural())
             }
             (_, Some(k)) => layout.object_file("*", k),
+            (Input::ConfigMaps, _) if dump => never("ConfigMaps"),
+            (Input::ConfigMaps, _) => "cluster-resources/configmaps/kube-system.json".into(),
             (Input::Nodes, _) => layout.nodes_file().to_string(),
             (Input::Logs, _) if dump => "*/*/logs.txt".into(),
             (Input::Logs, _) => "cluster-resources/pods/logs/*/*/*.log".into(),
             (Input::Nnc, _) => never("NodeNetworkConfigs"),
             (Input::Ipam, _) => never("node IPAM counts"),
             (Input::Attachments, _) => never("attachments"),
-            _ => self.describe().to_string(),
+            _ => self.describe(),
         }
     }
+}
+
+/// `Index` iterators over one namespaced kind, yielding `(namespace, object)`.
+macro_rules! namespaced_iter {
+    ($($(#[$doc:meta])* $fn:ident, $field:ident, $ty:ty;)*) => {
+        impl Index {
+            $(
+                $(#[$doc])*
+                pub fn $fn(&self) -> impl Iterator<Item = (&str, &$ty)> {
+                    self.namespaces.iter().flat_map(|(ns, n)| {
+                        n.$field.iter().flatten().map(move |o| (ns.as_str(), o))
+                    })
+                }
+            )*
+        }
+    };
+}
+
+namespaced_iter! {
+    /// Every Deployment with its namespace.
+    deployments, deployments, Deployment;
+    /// Every ReplicaSet with its namespace.
+    replica_sets, replica_sets, ReplicaSet;
+    /// Every StatefulSet with its namespace.
+    stateful_sets, stateful_sets, StatefulSet;
+    /// Every DaemonSet with its namespace.
+    daemon_sets, daemon_sets, DaemonSet;
+    /// Every CronJob with its namespace.
+    cron_jobs, cron_jobs, CronJob;
+    /// Every PersistentVolumeClaim with its namespace.
+    pvcs, pvcs, PersistentVolumeClaim;
+    /// Every HorizontalPodAutoscaler with its namespace.
+    hpas, hpas, HorizontalPodAutoscaler;
+    /// Every PodDisruptionBudget with its namespace.
+    pdbs, pdbs, PodDisruptionBudget;
+    /// Every ResourceQuota with its namespace.
+    resource_quotas, resource_quotas, ResourceQuota;
+    /// Every LimitRange with its namespace.
+    limit_ranges, limit_ranges, LimitRange;
+    /// Every Ingress with its namespace.
+    ingresses, ingresses, Ingress;
+    /// Every EndpointSlice with its namespace.
+    endpoint_slices, endpoint_slices, EndpointSlice;
 }
 
 /// Everything the reading pass learnt about the bundle's objects.
@@ -136,6 +351,13 @@ pub struct Index {
     pub nodes: Option<Vec<Node>>,
     pub nnc: Option<Vec<NodeNetworkConfig>>,
     pub namespaces: BTreeMap<String, NamespaceObjects>,
+    /// Cluster-scoped objects beyond nodes and NodeNetworkConfigs.
+    pub cluster: ClusterObjects,
+    /// Where each cluster-scoped object file was read from.
+    pub cluster_files: BTreeMap<ClusterKind, String>,
+    /// The ConfigMaps read by name ([`crate::layout::NAMED_CONFIG_MAPS`]), by
+    /// (namespace, name), with the file each came from.
+    pub config_maps: BTreeMap<(String, String), (ConfigMap, String)>,
     pub ipam: BTreeMap<String, IpamCounts>,
     /// Text files read (logs and attachments), in reading order.
     pub text_files: Vec<TextFile>,
@@ -158,6 +380,7 @@ impl Index {
             Input::Endpoints => ns_any(|n| n.endpoints.is_some()),
             Input::NetworkPolicies => ns_any(|n| n.network_policies.is_some()),
             Input::Jobs => ns_any(|n| n.jobs.is_some()),
+            Input::ConfigMaps => !self.config_maps.is_empty(),
             Input::Logs => self
                 .text_files
                 .iter()
@@ -167,6 +390,11 @@ impl Index {
                 .text_files
                 .iter()
                 .any(|f| f.source == crate::scan::TextSource::Attachment),
+            other => match (other.object_kind(), other.cluster_kind()) {
+                (Some(k), _) => self.namespaces.values().any(|n| n.len_of(k).is_some()),
+                (_, Some(k)) => self.cluster.len_of(k).is_some(),
+                _ => false,
+            },
         }
     }
 
@@ -210,6 +438,14 @@ impl Index {
                 out.insert(kind.plural().to_string(), total);
             }
         }
+        for (kind, ..) in ClusterKind::ALL {
+            if let Some(n) = self.cluster.len_of(*kind) {
+                out.insert(kind.plural().to_string(), n as u64);
+            }
+        }
+        if !self.config_maps.is_empty() {
+            out.insert("configmaps".into(), self.config_maps.len() as u64);
+        }
         if !self.ipam.is_empty() {
             out.insert("ipam".into(), self.ipam.len() as u64);
         }
@@ -238,6 +474,8 @@ impl Index {
             && self.nodes.is_none()
             && self.nnc.is_none()
             && self.namespaces.is_empty()
+            && self.cluster_files.is_empty()
+            && self.config_maps.is_empty()
             && self.ipam.is_empty()
             && self.text_files.is_empty()
     }
@@ -305,6 +543,41 @@ impl Index {
         self.namespaces
             .iter()
             .flat_map(|(ns, n)| n.jobs.iter().flatten().map(move |j| (ns.as_str(), j)))
+    }
+
+    /// The bundle path of a cluster-scoped object file: where it was read from, else
+    /// where the layout keeps it (`cluster/<plural>.json` in `aksbundle/v1`).
+    pub fn cluster_file(&self, kind: ClusterKind) -> String {
+        match self.cluster_files.get(&kind) {
+            Some(f) => f.clone(),
+            None => self
+                .layout
+                .unwrap_or(Layout::V1)
+                .cluster_file(kind)
+                .unwrap_or_else(|| format!("cluster/{}.json", kind.plural())),
+        }
+    }
+
+    /// A ConfigMap read by name (only [`crate::layout::NAMED_CONFIG_MAPS`] are kept).
+    pub fn config_map(&self, ns: &str, name: &str) -> Option<&ConfigMap> {
+        self.config_maps
+            .get(&(ns.to_string(), name.to_string()))
+            .map(|(c, _)| c)
+    }
+
+    /// The bundle path a named ConfigMap was read from.
+    pub fn config_map_file(&self, ns: &str, name: &str) -> Option<&str> {
+        self.config_maps
+            .get(&(ns.to_string(), name.to_string()))
+            .map(|(_, f)| f.as_str())
+    }
+
+    /// Every object of a cluster-scoped list: `index.cluster_list(|c| &c.storage_classes)`.
+    pub fn cluster_list<'a, T: 'a>(
+        &'a self,
+        field: impl Fn(&'a ClusterObjects) -> &'a Option<Vec<T>>,
+    ) -> impl Iterator<Item = &'a T> + 'a {
+        field(&self.cluster).iter().flatten()
     }
 
     /// A node by name.

@@ -32,6 +32,10 @@ pub struct ObjectMeta {
     pub labels: Labels,
     pub creation_timestamp: Option<String>,
     pub owner_references: Vec<OwnerReference>,
+    pub annotations: Labels,
+    pub deletion_timestamp: Option<String>,
+    pub finalizers: Vec<String>,
+    pub generation: Option<i64>,
 }
 
 /// An owner of an object (ReplicaSet, DaemonSet, Job ...).
@@ -122,12 +126,21 @@ pub struct Resources {
     pub requests: BTreeMap<String, serde_json::Value>,
 }
 
-/// A pod volume; only CSI volumes matter here.
+/// A pod volume: CSI volumes and claims matter here.
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, rename_all = "camelCase")]
 pub struct Volume {
     pub name: String,
     pub csi: Option<CsiVolume>,
+    pub persistent_volume_claim: Option<ClaimRef>,
+}
+
+/// `persistentVolumeClaim: {claimName}` of a pod volume.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ClaimRef {
+    pub claim_name: String,
+    pub read_only: bool,
 }
 
 /// An inline CSI volume (the Secrets Store CSI driver mounts these).
@@ -514,16 +527,31 @@ pub struct NetworkPolicySpec {
 pub struct Job {
     pub metadata: ObjectMeta,
     pub status: JobStatus,
+    pub spec: JobSpec,
+}
+
+/// `Job.spec` (the template is left out: the Job's pods are in pods.json).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct JobSpec {
+    pub backoff_limit: Option<i64>,
+    pub completions: Option<i64>,
+    pub parallelism: Option<i64>,
+    pub active_deadline_seconds: Option<i64>,
+    pub suspend: Option<bool>,
 }
 
 /// `Job.status`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
+#[serde(rename_all = "camelCase")]
 pub struct JobStatus {
     pub active: Option<i64>,
     pub succeeded: Option<i64>,
     pub failed: Option<i64>,
     pub conditions: Vec<Condition>,
+    pub start_time: Option<String>,
+    pub completion_time: Option<String>,
 }
 
 /// An Azure CNS NodeNetworkConfig (`nodenetworkconfigs.acn.azure.com`).
@@ -751,4 +779,763 @@ mod tests {
         assert!(nnc.is_static());
         assert_eq!((nnc.requested(), nnc.allocated()), (0, 256));
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// The second wave's kinds: workload controllers, storage, admission, scaling, networking.
+// ---------------------------------------------------------------------------------------
+
+/// A label selector (`matchLabels`; `matchExpressions` kept raw).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct LabelSelector {
+    pub match_labels: Labels,
+    pub match_expressions: Vec<serde_json::Value>,
+}
+
+/// A pod template of a workload controller.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct PodTemplate {
+    pub metadata: ObjectMeta,
+    pub spec: PodSpec,
+}
+
+/// The spec shared by Deployments, ReplicaSets, StatefulSets and DaemonSets.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct WorkloadSpec {
+    pub replicas: Option<i64>,
+    pub selector: LabelSelector,
+    pub template: PodTemplate,
+    pub paused: bool,
+    pub progress_deadline_seconds: Option<i64>,
+    pub min_ready_seconds: Option<i64>,
+    pub strategy: serde_json::Value,
+    pub update_strategy: serde_json::Value,
+    pub service_name: Option<String>,
+    pub volume_claim_templates: Vec<PersistentVolumeClaim>,
+}
+
+/// The status shared by Deployments, ReplicaSets, StatefulSets and DaemonSets (each
+/// kind sets its own subset).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct WorkloadStatus {
+    pub observed_generation: Option<i64>,
+    pub replicas: Option<i64>,
+    pub ready_replicas: Option<i64>,
+    pub available_replicas: Option<i64>,
+    pub updated_replicas: Option<i64>,
+    pub unavailable_replicas: Option<i64>,
+    pub current_replicas: Option<i64>,
+    pub conditions: Vec<Condition>,
+    pub desired_number_scheduled: Option<i64>,
+    pub current_number_scheduled: Option<i64>,
+    pub number_ready: Option<i64>,
+    pub number_available: Option<i64>,
+    pub number_unavailable: Option<i64>,
+    pub number_misscheduled: Option<i64>,
+    pub updated_number_scheduled: Option<i64>,
+}
+
+/// A workload controller: an apps/v1 Deployment, ReplicaSet, StatefulSet or DaemonSet
+/// (one shape: each kind sets its own fields of the spec and status).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct Workload {
+    pub metadata: ObjectMeta,
+    pub spec: WorkloadSpec,
+    pub status: WorkloadStatus,
+}
+
+/// An apps/v1 Deployment.
+pub type Deployment = Workload;
+/// An apps/v1 ReplicaSet.
+pub type ReplicaSet = Workload;
+/// An apps/v1 StatefulSet.
+pub type StatefulSet = Workload;
+/// An apps/v1 DaemonSet.
+pub type DaemonSet = Workload;
+
+impl Workload {
+    /// The condition of `type_`, if the controller reported it.
+    pub fn condition(&self, type_: &str) -> Option<&Condition> {
+        self.status.conditions.iter().find(|c| c.type_ == type_)
+    }
+
+    /// The replicas asked for (Deployments, ReplicaSets and StatefulSets default to 1).
+    pub fn desired(&self) -> i64 {
+        self.spec.replicas.unwrap_or(1)
+    }
+}
+
+/// A batch/v1 CronJob.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct CronJob {
+    pub metadata: ObjectMeta,
+    pub spec: CronJobSpec,
+    pub status: CronJobStatus,
+}
+
+/// `CronJob.spec`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct CronJobSpec {
+    pub schedule: String,
+    pub suspend: Option<bool>,
+    pub concurrency_policy: Option<String>,
+}
+
+/// `CronJob.status`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct CronJobStatus {
+    pub active: Vec<ObjectReference>,
+    pub last_schedule_time: Option<String>,
+    pub last_successful_time: Option<String>,
+}
+
+/// A PersistentVolumeClaim.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct PersistentVolumeClaim {
+    pub metadata: ObjectMeta,
+    pub spec: PvcSpec,
+    pub status: PvcStatus,
+}
+
+/// `PersistentVolumeClaim.spec`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct PvcSpec {
+    pub storage_class_name: Option<String>,
+    pub volume_name: Option<String>,
+    pub access_modes: Vec<String>,
+    pub resources: Resources,
+    pub volume_mode: Option<String>,
+}
+
+/// `PersistentVolumeClaim.status`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct PvcStatus {
+    pub phase: Option<String>,
+    pub access_modes: Vec<String>,
+    pub capacity: BTreeMap<String, serde_json::Value>,
+    pub conditions: Vec<Condition>,
+}
+
+/// A HorizontalPodAutoscaler (autoscaling/v1 or v2: metrics kept raw).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct HorizontalPodAutoscaler {
+    pub metadata: ObjectMeta,
+    pub spec: HpaSpec,
+    pub status: HpaStatus,
+}
+
+/// `HorizontalPodAutoscaler.spec`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct HpaSpec {
+    pub scale_target_ref: CrossVersionObjectReference,
+    pub min_replicas: Option<i64>,
+    pub max_replicas: Option<i64>,
+    pub metrics: Vec<serde_json::Value>,
+    #[serde(rename = "targetCPUUtilizationPercentage")]
+    pub target_cpu_utilization_percentage: Option<i64>,
+}
+
+/// `HorizontalPodAutoscaler.status`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct HpaStatus {
+    pub current_replicas: Option<i64>,
+    pub desired_replicas: Option<i64>,
+    pub current_metrics: Option<Vec<serde_json::Value>>,
+    pub conditions: Vec<Condition>,
+    pub last_scale_time: Option<String>,
+}
+
+/// `{kind, name, apiVersion}` of a scale target.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct CrossVersionObjectReference {
+    pub kind: String,
+    pub name: String,
+    pub api_version: Option<String>,
+}
+
+/// A PodDisruptionBudget.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct PodDisruptionBudget {
+    pub metadata: ObjectMeta,
+    pub spec: PdbSpec,
+    pub status: PdbStatus,
+}
+
+/// `PodDisruptionBudget.spec`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct PdbSpec {
+    pub min_available: Option<IntOrString>,
+    pub max_unavailable: Option<IntOrString>,
+    pub selector: Option<LabelSelector>,
+    pub unhealthy_pod_eviction_policy: Option<String>,
+}
+
+/// `PodDisruptionBudget.status`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct PdbStatus {
+    pub current_healthy: Option<i64>,
+    pub desired_healthy: Option<i64>,
+    pub disruptions_allowed: Option<i64>,
+    pub expected_pods: Option<i64>,
+    pub conditions: Vec<Condition>,
+}
+
+/// A ResourceQuota.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ResourceQuota {
+    pub metadata: ObjectMeta,
+    pub spec: QuotaSpec,
+    pub status: QuotaStatus,
+}
+
+/// `ResourceQuota.spec`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct QuotaSpec {
+    pub hard: BTreeMap<String, serde_json::Value>,
+    pub scopes: Vec<String>,
+}
+
+/// `ResourceQuota.status`: quantities as the API server writes them (`"2"`, `"500m"`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct QuotaStatus {
+    pub hard: BTreeMap<String, serde_json::Value>,
+    pub used: BTreeMap<String, serde_json::Value>,
+}
+
+/// A LimitRange (limits kept raw).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct LimitRange {
+    pub metadata: ObjectMeta,
+    pub spec: LimitRangeSpec,
+}
+
+/// `LimitRange.spec`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct LimitRangeSpec {
+    pub limits: Vec<serde_json::Value>,
+}
+
+/// A networking.k8s.io Ingress (v1, and v1beta1's `serviceName`/`servicePort`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct Ingress {
+    pub metadata: ObjectMeta,
+    pub spec: IngressSpec,
+    pub status: LoadBalancerStatusHolder,
+}
+
+/// `Ingress.spec`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct IngressSpec {
+    pub ingress_class_name: Option<String>,
+    pub rules: Vec<IngressRule>,
+    pub tls: Vec<IngressTls>,
+    pub default_backend: Option<IngressBackend>,
+    /// networking.k8s.io/v1beta1 and extensions/v1beta1.
+    pub backend: Option<IngressBackend>,
+}
+
+/// One host rule of an Ingress.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct IngressRule {
+    pub host: Option<String>,
+    pub http: Option<IngressHttp>,
+}
+
+/// The paths of a rule.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct IngressHttp {
+    pub paths: Vec<IngressPath>,
+}
+
+/// One path of a rule.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct IngressPath {
+    pub path: Option<String>,
+    pub path_type: Option<String>,
+    pub backend: IngressBackend,
+}
+
+/// Where a path sends traffic: v1 `service: {name, port: {number|name}}`, v1beta1
+/// `serviceName`/`servicePort`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct IngressBackend {
+    pub service: Option<IngressServiceBackend>,
+    pub service_name: Option<String>,
+    pub service_port: Option<IntOrString>,
+    pub resource: Option<serde_json::Value>,
+}
+
+impl IngressBackend {
+    /// The Service name and port the backend names, in either API version's shape.
+    pub fn service_and_port(&self) -> Option<(&str, Option<IntOrString>)> {
+        if let Some(s) = &self.service {
+            let port = s
+                .port
+                .number
+                .map(IntOrString::Int)
+                .or_else(|| s.port.name.clone().map(IntOrString::String));
+            return Some((s.name.as_str(), port));
+        }
+        self.service_name
+            .as_deref()
+            .map(|n| (n, self.service_port.clone()))
+    }
+}
+
+/// `backend.service` of networking.k8s.io/v1.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct IngressServiceBackend {
+    pub name: String,
+    pub port: ServiceBackendPort,
+}
+
+/// `{number}` or `{name}`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ServiceBackendPort {
+    pub number: Option<i64>,
+    pub name: Option<String>,
+}
+
+/// TLS of an Ingress.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct IngressTls {
+    pub hosts: Vec<String>,
+    pub secret_name: Option<String>,
+}
+
+/// `status: {loadBalancer: {ingress: [...]}}` of an Ingress (and of a Service).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct LoadBalancerStatusHolder {
+    pub load_balancer: LoadBalancerStatus,
+}
+
+/// The addresses a load balancer was given.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct LoadBalancerStatus {
+    pub ingress: Vec<LoadBalancerIngress>,
+}
+
+/// One address of a load balancer.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct LoadBalancerIngress {
+    pub ip: Option<String>,
+    pub hostname: Option<String>,
+}
+
+/// A discovery.k8s.io EndpointSlice.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct EndpointSlice {
+    pub metadata: ObjectMeta,
+    pub address_type: Option<String>,
+    pub endpoints: Vec<SliceEndpoint>,
+    pub ports: Option<Vec<serde_json::Value>>,
+}
+
+impl EndpointSlice {
+    /// The Service the slice belongs to (label `kubernetes.io/service-name`).
+    pub fn service_name(&self) -> Option<&str> {
+        self.metadata
+            .labels
+            .get("kubernetes.io/service-name")
+            .map(String::as_str)
+    }
+}
+
+/// One endpoint of a slice.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct SliceEndpoint {
+    pub addresses: Vec<String>,
+    pub conditions: SliceConditions,
+    pub node_name: Option<String>,
+    pub target_ref: Option<ObjectReference>,
+}
+
+/// Ready/serving/terminating of an endpoint (unset `ready` means ready).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct SliceConditions {
+    pub ready: Option<bool>,
+    pub serving: Option<bool>,
+    pub terminating: Option<bool>,
+}
+
+/// A PersistentVolume.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct PersistentVolume {
+    pub metadata: ObjectMeta,
+    pub spec: PvSpec,
+    pub status: PvStatus,
+}
+
+/// `PersistentVolume.spec`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct PvSpec {
+    pub capacity: BTreeMap<String, serde_json::Value>,
+    pub access_modes: Vec<String>,
+    pub storage_class_name: Option<String>,
+    pub claim_ref: Option<ObjectReference>,
+    pub csi: Option<PvCsiSource>,
+    /// The in-tree `azureDisk` source (before CSI migration).
+    pub azure_disk: Option<serde_json::Value>,
+    /// The in-tree `azureFile` source (before CSI migration).
+    pub azure_file: Option<serde_json::Value>,
+    pub node_affinity: Option<serde_json::Value>,
+    pub persistent_volume_reclaim_policy: Option<String>,
+    pub volume_mode: Option<String>,
+    pub mount_options: Vec<String>,
+}
+
+/// The CSI source of a PersistentVolume.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct PvCsiSource {
+    pub driver: String,
+    pub volume_handle: String,
+    pub volume_attributes: BTreeMap<String, String>,
+}
+
+/// `PersistentVolume.status`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct PvStatus {
+    pub phase: Option<String>,
+    pub reason: Option<String>,
+    pub message: Option<String>,
+}
+
+/// A storage.k8s.io StorageClass.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct StorageClass {
+    pub metadata: ObjectMeta,
+    pub provisioner: String,
+    pub parameters: BTreeMap<String, String>,
+    pub volume_binding_mode: Option<String>,
+    pub allow_volume_expansion: Option<bool>,
+    pub reclaim_policy: Option<String>,
+    pub mount_options: Vec<String>,
+    pub allowed_topologies: Vec<serde_json::Value>,
+}
+
+impl StorageClass {
+    /// True when annotated as the cluster's default class.
+    pub fn is_default(&self) -> bool {
+        let a = &self.metadata.annotations;
+        [
+            "storageclass.kubernetes.io/is-default-class",
+            "storageclass.beta.kubernetes.io/is-default-class",
+        ]
+        .iter()
+        .any(|k| a.get(*k).map(String::as_str) == Some("true"))
+    }
+}
+
+/// A storage.k8s.io VolumeAttachment.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct VolumeAttachment {
+    pub metadata: ObjectMeta,
+    pub spec: VolumeAttachmentSpec,
+    pub status: VolumeAttachmentStatus,
+}
+
+/// `VolumeAttachment.spec`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct VolumeAttachmentSpec {
+    pub attacher: String,
+    pub node_name: String,
+    pub source: VolumeAttachmentSource,
+}
+
+/// What a VolumeAttachment attaches.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct VolumeAttachmentSource {
+    pub persistent_volume_name: Option<String>,
+}
+
+/// `VolumeAttachment.status`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct VolumeAttachmentStatus {
+    pub attached: bool,
+    pub attach_error: Option<VolumeError>,
+    pub detach_error: Option<VolumeError>,
+}
+
+/// An attach or detach error of a VolumeAttachment.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct VolumeError {
+    pub time: Option<String>,
+    pub message: Option<String>,
+}
+
+/// A storage.k8s.io CSINode.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct CsiNode {
+    pub metadata: ObjectMeta,
+    pub spec: CsiNodeSpec,
+}
+
+/// `CSINode.spec`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct CsiNodeSpec {
+    pub drivers: Vec<CsiNodeDriver>,
+}
+
+/// One driver registered on a node, with its volume limit.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct CsiNodeDriver {
+    pub name: String,
+    #[serde(rename = "nodeID")]
+    pub node_id: Option<String>,
+    pub allocatable: Option<CsiAllocatable>,
+    pub topology_keys: Vec<String>,
+}
+
+/// `allocatable.count`: how many volumes of the driver the node can hold.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct CsiAllocatable {
+    pub count: Option<i64>,
+}
+
+/// A storage.k8s.io CSIDriver.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct CsiDriver {
+    pub metadata: ObjectMeta,
+    pub spec: serde_json::Value,
+}
+
+/// A Namespace.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct Namespace {
+    pub metadata: ObjectMeta,
+    pub spec: NamespaceSpec,
+    pub status: NamespaceStatus,
+}
+
+/// `Namespace.spec`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct NamespaceSpec {
+    pub finalizers: Vec<String>,
+}
+
+/// `Namespace.status`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct NamespaceStatus {
+    pub phase: Option<String>,
+    pub conditions: Vec<Condition>,
+}
+
+/// An apiregistration.k8s.io APIService.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ApiService {
+    pub metadata: ObjectMeta,
+    pub spec: ApiServiceSpec,
+    pub status: ApiServiceStatus,
+}
+
+/// `APIService.spec`: `service` is absent for the API server's own groups.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ApiServiceSpec {
+    pub group: Option<String>,
+    pub version: Option<String>,
+    pub service: Option<ServiceReference>,
+    #[serde(rename = "insecureSkipTLSVerify")]
+    pub insecure_skip_tls_verify: Option<bool>,
+}
+
+/// `APIService.status`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ApiServiceStatus {
+    pub conditions: Vec<Condition>,
+}
+
+/// A reference to a Service from an APIService or a webhook.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ServiceReference {
+    pub namespace: String,
+    pub name: String,
+    pub path: Option<String>,
+    pub port: Option<i64>,
+}
+
+/// A Validating- or MutatingWebhookConfiguration (one type for both: same fields).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct WebhookConfiguration {
+    pub metadata: ObjectMeta,
+    pub webhooks: Vec<Webhook>,
+}
+
+/// One webhook of a configuration.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Webhook {
+    pub name: String,
+    pub client_config: WebhookClientConfig,
+    pub failure_policy: Option<String>,
+    pub timeout_seconds: Option<i64>,
+    pub namespace_selector: Option<serde_json::Value>,
+    pub object_selector: Option<serde_json::Value>,
+    pub rules: Vec<serde_json::Value>,
+    pub side_effects: Option<String>,
+    pub match_policy: Option<String>,
+}
+
+/// Where the API server calls a webhook (`caBundle` is left out: public, large, unused).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct WebhookClientConfig {
+    pub service: Option<ServiceReference>,
+    pub url: Option<String>,
+}
+
+/// An admissionregistration.k8s.io ValidatingAdmissionPolicy (spec kept raw).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ValidatingAdmissionPolicy {
+    pub metadata: ObjectMeta,
+    pub spec: serde_json::Value,
+    pub status: serde_json::Value,
+}
+
+/// A ValidatingAdmissionPolicyBinding.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ValidatingAdmissionPolicyBinding {
+    pub metadata: ObjectMeta,
+    pub spec: serde_json::Value,
+}
+
+/// A networking.k8s.io IngressClass.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct IngressClass {
+    pub metadata: ObjectMeta,
+    pub spec: IngressClassSpec,
+}
+
+/// `IngressClass.spec`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct IngressClassSpec {
+    pub controller: Option<String>,
+    pub parameters: Option<serde_json::Value>,
+}
+
+impl IngressClass {
+    /// True when annotated as the cluster's default class.
+    pub fn is_default(&self) -> bool {
+        self.metadata
+            .annotations
+            .get("ingressclass.kubernetes.io/is-default-class")
+            .map(String::as_str)
+            == Some("true")
+    }
+}
+
+/// A scheduling.k8s.io PriorityClass.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct PriorityClass {
+    pub metadata: ObjectMeta,
+    pub value: i64,
+    pub global_default: Option<bool>,
+    pub preemption_policy: Option<String>,
+}
+
+/// A flowcontrol.apiserver.k8s.io FlowSchema.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct FlowSchema {
+    pub metadata: ObjectMeta,
+    pub spec: FlowSchemaSpec,
+    pub status: FlowControlStatus,
+}
+
+/// `FlowSchema.spec` (rules kept raw).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct FlowSchemaSpec {
+    pub priority_level_configuration: NameRef,
+    pub matching_precedence: Option<i64>,
+    pub rules: Vec<serde_json::Value>,
+}
+
+/// The status of a FlowSchema or PriorityLevelConfiguration.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct FlowControlStatus {
+    pub conditions: Vec<Condition>,
+}
+
+/// A flowcontrol.apiserver.k8s.io PriorityLevelConfiguration (spec kept raw).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct PriorityLevelConfiguration {
+    pub metadata: ObjectMeta,
+    pub spec: serde_json::Value,
+    pub status: FlowControlStatus,
+}
+
+/// A ConfigMap read by name (data already redacted by the collector).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ConfigMap {
+    pub metadata: ObjectMeta,
+    pub data: BTreeMap<String, String>,
 }

@@ -890,6 +890,13 @@ impl<'p> Sink<'p> {
             Role::Nnc => self
                 .list(&rel, data, normalize)
                 .map(|v| self.index.nnc = Some(v)),
+            Role::ClusterObjects { kind } => {
+                self.index.cluster_files.insert(kind, rel.clone());
+                self.cluster_objects(&rel, kind, data, normalize)
+            }
+            Role::ConfigMaps { namespace } => self
+                .value(data)
+                .map(|v| self.config_maps(&rel, &namespace, v)),
             Role::Ipam { node } => self.value(data).and_then(|v| {
                 let mut v: model::IpamCounts = serde_json::from_value(v)
                     .map_err(|e| layout::objects::describe_json_error(&e))?;
@@ -1246,6 +1253,76 @@ impl<'p> Sink<'p> {
         t.items
     }
 
+    /// Types a cluster-scoped list as `kind` into [`crate::index::ClusterObjects`].
+    fn cluster_objects(
+        &mut self,
+        rel: &str,
+        kind: layout::ClusterKind,
+        data: &mut dyn Read,
+        normalize: fn(&mut serde_json::Value) -> bool,
+    ) -> Result<(), String> {
+        use layout::ClusterKind as K;
+        macro_rules! fill {
+            ($field:ident) => {{
+                let v = self.list(rel, data, normalize)?;
+                self.index.cluster.$field = Some(v);
+            }};
+        }
+        match kind {
+            K::PersistentVolumes => fill!(persistent_volumes),
+            K::StorageClasses => fill!(storage_classes),
+            K::VolumeAttachments => fill!(volume_attachments),
+            K::CsiNodes => fill!(csi_nodes),
+            K::CsiDrivers => fill!(csi_drivers),
+            K::Namespaces => fill!(namespaces),
+            K::ApiServices => fill!(api_services),
+            K::ValidatingWebhookConfigurations => fill!(validating_webhooks),
+            K::MutatingWebhookConfigurations => fill!(mutating_webhooks),
+            K::ValidatingAdmissionPolicies => fill!(validating_admission_policies),
+            K::ValidatingAdmissionPolicyBindings => fill!(validating_admission_policy_bindings),
+            K::IngressClasses => fill!(ingress_classes),
+            K::PriorityClasses => fill!(priority_classes),
+            K::FlowSchemas => fill!(flow_schemas),
+            K::PriorityLevelConfigurations => fill!(priority_level_configurations),
+        }
+        Ok(())
+    }
+
+    /// Keeps the named ConfigMaps of one object or of a List (troubleshoot's
+    /// `configmaps/<ns>.json`); every other ConfigMap is dropped unread.
+    fn config_maps(&mut self, rel: &str, ns: &str, v: serde_json::Value) {
+        let items = match v {
+            serde_json::Value::Object(mut m) if m.contains_key("items") => {
+                match m.remove("items") {
+                    Some(serde_json::Value::Array(a)) => a,
+                    _ => Vec::new(),
+                }
+            }
+            serde_json::Value::Array(a) => a,
+            other => vec![other],
+        };
+        for item in items {
+            let name = item
+                .pointer("/metadata/name")
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or("");
+            let item_ns = item
+                .pointer("/metadata/namespace")
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or(ns);
+            if !layout::NAMED_CONFIG_MAPS.contains(&(item_ns, name)) {
+                continue;
+            }
+            let key = (item_ns.to_string(), name.to_string());
+            match serde_json::from_value::<model::ConfigMap>(item) {
+                Ok(c) => {
+                    self.index.config_maps.insert(key, (c, rel.to_string()));
+                }
+                Err(e) => self.issue(rel, layout::objects::describe_json_error(&e)),
+            }
+        }
+    }
+
     fn namespaced(
         &mut self,
         rel: &str,
@@ -1292,6 +1369,18 @@ impl<'p> Sink<'p> {
             ObjectKind::Endpoints => fill!(endpoints),
             ObjectKind::NetworkPolicies => fill!(network_policies),
             ObjectKind::Jobs => fill!(jobs),
+            ObjectKind::Deployments => fill!(deployments),
+            ObjectKind::ReplicaSets => fill!(replica_sets),
+            ObjectKind::StatefulSets => fill!(stateful_sets),
+            ObjectKind::DaemonSets => fill!(daemon_sets),
+            ObjectKind::CronJobs => fill!(cron_jobs),
+            ObjectKind::PersistentVolumeClaims => fill!(pvcs),
+            ObjectKind::HorizontalPodAutoscalers => fill!(hpas),
+            ObjectKind::PodDisruptionBudgets => fill!(pdbs),
+            ObjectKind::ResourceQuotas => fill!(resource_quotas),
+            ObjectKind::LimitRanges => fill!(limit_ranges),
+            ObjectKind::Ingresses => fill!(ingresses),
+            ObjectKind::EndpointSlices => fill!(endpoint_slices),
         }
         Ok(())
     }

@@ -7,7 +7,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use analyzer::layout::{ObjectKind, Role, VersionShape};
+use analyzer::layout::{Role, VersionShape};
 use analyzer::reader::{self, Observer};
 use analyzer::scan::{ScanPlan, TextFile, TextSource};
 use analyzer::{Limits, ReadIssue};
@@ -176,14 +176,9 @@ fn resource_of_role(role: &Role) -> Option<Resource> {
     let (group, name) = match role {
         Role::Nodes => ("", "nodes"),
         Role::Nnc => ("acn.azure.com", "nodenetworkconfigs"),
-        Role::Objects { kind, .. } => match kind {
-            ObjectKind::Pods => ("", "pods"),
-            ObjectKind::Events => ("", "events"),
-            ObjectKind::Services => ("", "services"),
-            ObjectKind::Endpoints => ("", "endpoints"),
-            ObjectKind::NetworkPolicies => ("networking.k8s.io", "networkpolicies"),
-            ObjectKind::Jobs => ("batch", "jobs"),
-        },
+        Role::Objects { kind, .. } => kind.resource(),
+        Role::ClusterObjects { kind } => (kind.group(), kind.plural()),
+        Role::ConfigMaps { .. } => ("", "configmaps"),
         _ => return None,
     };
     resources::by_name(group, name)
@@ -288,7 +283,9 @@ impl Observer for Collector {
             return;
         };
         let file_ns = match role {
-            Role::Objects { namespace, .. } => Some(namespace.clone()),
+            Role::Objects { namespace, .. } | Role::ConfigMaps { namespace } => {
+                Some(namespace.clone())
+            }
             _ => None,
         };
         // The file was collected: its kind is served even when it holds no item.

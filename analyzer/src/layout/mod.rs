@@ -21,6 +21,18 @@ pub enum ObjectKind {
     Endpoints,
     NetworkPolicies,
     Jobs,
+    Deployments,
+    ReplicaSets,
+    StatefulSets,
+    DaemonSets,
+    CronJobs,
+    PersistentVolumeClaims,
+    HorizontalPodAutoscalers,
+    PodDisruptionBudgets,
+    ResourceQuotas,
+    LimitRanges,
+    Ingresses,
+    EndpointSlices,
 }
 
 impl ObjectKind {
@@ -32,6 +44,27 @@ impl ObjectKind {
         (ObjectKind::Endpoints, "endpoints.json"),
         (ObjectKind::NetworkPolicies, "networkpolicies.json"),
         (ObjectKind::Jobs, "jobs.json"),
+        (ObjectKind::Deployments, "deployments.json"),
+        (ObjectKind::ReplicaSets, "replicasets.json"),
+        (ObjectKind::StatefulSets, "statefulsets.json"),
+        (ObjectKind::DaemonSets, "daemonsets.json"),
+        (ObjectKind::CronJobs, "cronjobs.json"),
+        (
+            ObjectKind::PersistentVolumeClaims,
+            "persistentvolumeclaims.json",
+        ),
+        (
+            ObjectKind::HorizontalPodAutoscalers,
+            "horizontalpodautoscalers.json",
+        ),
+        (
+            ObjectKind::PodDisruptionBudgets,
+            "poddisruptionbudgets.json",
+        ),
+        (ObjectKind::ResourceQuotas, "resourcequotas.json"),
+        (ObjectKind::LimitRanges, "limitranges.json"),
+        (ObjectKind::Ingresses, "ingresses.json"),
+        (ObjectKind::EndpointSlices, "endpointslices.json"),
     ];
 
     /// The kind a `<kind>.json` file name holds.
@@ -62,10 +95,195 @@ impl ObjectKind {
             "Endpoints" => ObjectKind::Endpoints,
             "NetworkPolicy" => ObjectKind::NetworkPolicies,
             "Job" => ObjectKind::Jobs,
+            "Deployment" => ObjectKind::Deployments,
+            "ReplicaSet" => ObjectKind::ReplicaSets,
+            "StatefulSet" => ObjectKind::StatefulSets,
+            "DaemonSet" => ObjectKind::DaemonSets,
+            "CronJob" => ObjectKind::CronJobs,
+            "PersistentVolumeClaim" => ObjectKind::PersistentVolumeClaims,
+            "HorizontalPodAutoscaler" => ObjectKind::HorizontalPodAutoscalers,
+            "PodDisruptionBudget" => ObjectKind::PodDisruptionBudgets,
+            "ResourceQuota" => ObjectKind::ResourceQuotas,
+            "LimitRange" => ObjectKind::LimitRanges,
+            "Ingress" => ObjectKind::Ingresses,
+            "EndpointSlice" => ObjectKind::EndpointSlices,
             _ => return None,
         })
     }
+
+    /// The API group and resource name a server would serve this kind under.
+    pub fn resource(self) -> (&'static str, &'static str) {
+        let group = match self {
+            ObjectKind::Pods
+            | ObjectKind::Events
+            | ObjectKind::Services
+            | ObjectKind::Endpoints
+            | ObjectKind::PersistentVolumeClaims
+            | ObjectKind::ResourceQuotas
+            | ObjectKind::LimitRanges => "",
+            ObjectKind::NetworkPolicies | ObjectKind::Ingresses => "networking.k8s.io",
+            ObjectKind::Jobs | ObjectKind::CronJobs => "batch",
+            ObjectKind::Deployments
+            | ObjectKind::ReplicaSets
+            | ObjectKind::StatefulSets
+            | ObjectKind::DaemonSets => "apps",
+            ObjectKind::HorizontalPodAutoscalers => "autoscaling",
+            ObjectKind::PodDisruptionBudgets => "policy",
+            ObjectKind::EndpointSlices => "discovery.k8s.io",
+        };
+        (group, self.plural())
+    }
 }
+
+/// What a cluster-scoped object file (`cluster/<plural>.json`) holds, beyond the nodes and
+/// NodeNetworkConfigs that have their own roles. Adding a kind: a variant here, its line in
+/// [`ClusterKind::ALL`], and a field of [`crate::index::ClusterObjects`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ClusterKind {
+    PersistentVolumes,
+    StorageClasses,
+    VolumeAttachments,
+    CsiNodes,
+    CsiDrivers,
+    Namespaces,
+    ApiServices,
+    ValidatingWebhookConfigurations,
+    MutatingWebhookConfigurations,
+    ValidatingAdmissionPolicies,
+    ValidatingAdmissionPolicyBindings,
+    IngressClasses,
+    PriorityClasses,
+    FlowSchemas,
+    PriorityLevelConfigurations,
+}
+
+impl ClusterKind {
+    /// Every kind: its plural (`cluster/<plural>.json`), its API group and its kind name.
+    pub const ALL: &'static [(ClusterKind, &'static str, &'static str, &'static str)] = &[
+        (
+            ClusterKind::PersistentVolumes,
+            "persistentvolumes",
+            "",
+            "PersistentVolume",
+        ),
+        (
+            ClusterKind::StorageClasses,
+            "storageclasses",
+            "storage.k8s.io",
+            "StorageClass",
+        ),
+        (
+            ClusterKind::VolumeAttachments,
+            "volumeattachments",
+            "storage.k8s.io",
+            "VolumeAttachment",
+        ),
+        (
+            ClusterKind::CsiNodes,
+            "csinodes",
+            "storage.k8s.io",
+            "CSINode",
+        ),
+        (
+            ClusterKind::CsiDrivers,
+            "csidrivers",
+            "storage.k8s.io",
+            "CSIDriver",
+        ),
+        (ClusterKind::Namespaces, "namespaces", "", "Namespace"),
+        (
+            ClusterKind::ApiServices,
+            "apiservices",
+            "apiregistration.k8s.io",
+            "APIService",
+        ),
+        (
+            ClusterKind::ValidatingWebhookConfigurations,
+            "validatingwebhookconfigurations",
+            "admissionregistration.k8s.io",
+            "ValidatingWebhookConfiguration",
+        ),
+        (
+            ClusterKind::MutatingWebhookConfigurations,
+            "mutatingwebhookconfigurations",
+            "admissionregistration.k8s.io",
+            "MutatingWebhookConfiguration",
+        ),
+        (
+            ClusterKind::ValidatingAdmissionPolicies,
+            "validatingadmissionpolicies",
+            "admissionregistration.k8s.io",
+            "ValidatingAdmissionPolicy",
+        ),
+        (
+            ClusterKind::ValidatingAdmissionPolicyBindings,
+            "validatingadmissionpolicybindings",
+            "admissionregistration.k8s.io",
+            "ValidatingAdmissionPolicyBinding",
+        ),
+        (
+            ClusterKind::IngressClasses,
+            "ingressclasses",
+            "networking.k8s.io",
+            "IngressClass",
+        ),
+        (
+            ClusterKind::PriorityClasses,
+            "priorityclasses",
+            "scheduling.k8s.io",
+            "PriorityClass",
+        ),
+        (
+            ClusterKind::FlowSchemas,
+            "flowschemas",
+            "flowcontrol.apiserver.k8s.io",
+            "FlowSchema",
+        ),
+        (
+            ClusterKind::PriorityLevelConfigurations,
+            "prioritylevelconfigurations",
+            "flowcontrol.apiserver.k8s.io",
+            "PriorityLevelConfiguration",
+        ),
+    ];
+
+    fn row(self) -> &'static (ClusterKind, &'static str, &'static str, &'static str) {
+        Self::ALL
+            .iter()
+            .find(|r| r.0 == self)
+            .expect("every cluster kind has a row")
+    }
+
+    /// The plural name (`persistentvolumes`), also the file name without `.json`.
+    pub fn plural(self) -> &'static str {
+        self.row().1
+    }
+
+    /// The API group the kind is served under (`""` for the core group).
+    pub fn group(self) -> &'static str {
+        self.row().2
+    }
+
+    /// The kind of a List (`PersistentVolumeList`) or of an object.
+    pub fn from_kind_name(kind: &str) -> Option<ClusterKind> {
+        let kind = kind.trim_end_matches("List");
+        Self::ALL.iter().find(|r| r.3 == kind).map(|r| r.0)
+    }
+
+    /// The kind a `cluster/<plural>.json` file holds.
+    pub fn from_file(name: &str) -> Option<ClusterKind> {
+        let plural = name.strip_suffix(".json")?;
+        Self::ALL.iter().find(|r| r.1 == plural).map(|r| r.0)
+    }
+}
+
+/// The ConfigMaps read by name (their data is configuration diagnoses need: CoreDNS's
+/// Corefile and its custom additions, the cluster autoscaler's status).
+pub const NAMED_CONFIG_MAPS: &[(&str, &str)] = &[
+    ("kube-system", "coredns"),
+    ("kube-system", "coredns-custom"),
+    ("kube-system", "cluster-autoscaler-status"),
+];
 
 /// Where a cluster's version is written, and in which shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,6 +306,12 @@ pub enum Role {
     Nodes,
     /// `cluster/nnc.json`.
     Nnc,
+    /// A cluster-scoped object list (`cluster/persistentvolumes.json`).
+    ClusterObjects { kind: ClusterKind },
+    /// One ConfigMap read by name (`namespaces/kube-system/configmaps/coredns.json`), or a
+    /// list holding it (troubleshoot's `cluster-resources/configmaps/kube-system.json`): only
+    /// the [`NAMED_CONFIG_MAPS`] are kept.
+    ConfigMaps { namespace: String },
     /// A namespaced object file.
     Objects { namespace: String, kind: ObjectKind },
     /// One container's log.
@@ -156,6 +380,15 @@ impl Layout {
                 format!("{ns}/{}", kind.file_name())
             }
             Layout::Troubleshoot => troubleshoot::object_file(ns, kind),
+        }
+    }
+
+    /// Where this layout keeps a cluster-scoped object list, `None` when it never holds it.
+    pub fn cluster_file(self, kind: ClusterKind) -> Option<String> {
+        match self {
+            Layout::V1 => Some(format!("cluster/{}.json", kind.plural())),
+            Layout::ClusterInfoDump | Layout::ClusterInfoDumpStream => None,
+            Layout::Troubleshoot => troubleshoot::cluster_file(kind),
         }
     }
 

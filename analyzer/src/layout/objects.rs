@@ -126,6 +126,9 @@ pub fn typed<T: DeserializeOwned>(
             ));
             continue;
         }
+        // `null` where a list or map belongs (`"topologyKeys": null`) is what Go writes
+        // for an unset slice that is not `omitempty`: absent, as every typed field allows.
+        strip_nulls(&mut item);
         match T::deserialize(item) {
             Ok(t) => out.items.push(t),
             Err(e) => out
@@ -276,6 +279,21 @@ pub fn describe_json_error(e: &serde_json::Error) -> String {
         serde_json::error::Category::Syntax => format!("invalid JSON: {e}"),
         serde_json::error::Category::Data => format!("unexpected JSON shape: {e}"),
         serde_json::error::Category::Io => format!("read failed: {e}"),
+    }
+}
+
+/// Removes every `null` member of every object, in place (a walk without allocation when
+/// there is none).
+fn strip_nulls(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            if m.values().any(Value::is_null) {
+                m.retain(|_, x| !x.is_null());
+            }
+            m.values_mut().for_each(strip_nulls);
+        }
+        Value::Array(a) => a.iter_mut().for_each(strip_nulls),
+        _ => {}
     }
 }
 

@@ -6,7 +6,7 @@
 
 use serde_json::Value;
 
-use super::{ObjectKind, Role, VersionShape};
+use super::{ClusterKind, ObjectKind, Role, VersionShape};
 use crate::finding::OwnResult;
 
 /// The format name troubleshoot writes in `version.yaml`.
@@ -21,6 +21,38 @@ const NAMESPACED: &[(&str, ObjectKind)] = &[
     ("endpoints", ObjectKind::Endpoints),
     ("network-policy", ObjectKind::NetworkPolicies),
     ("jobs", ObjectKind::Jobs),
+    ("deployments", ObjectKind::Deployments),
+    ("replicasets", ObjectKind::ReplicaSets),
+    ("statefulsets", ObjectKind::StatefulSets),
+    ("daemonsets", ObjectKind::DaemonSets),
+    ("cronjobs", ObjectKind::CronJobs),
+    ("pvcs", ObjectKind::PersistentVolumeClaims),
+    (
+        "horizontalpodautoscalers",
+        ObjectKind::HorizontalPodAutoscalers,
+    ),
+    ("pod-disruption-budgets", ObjectKind::PodDisruptionBudgets),
+    ("resource-quota", ObjectKind::ResourceQuotas),
+    ("limitranges", ObjectKind::LimitRanges),
+    ("ingress", ObjectKind::Ingresses),
+    ("endpointslices", ObjectKind::EndpointSlices),
+];
+
+/// Cluster-scoped kinds: the file under `cluster-resources/` and the index kind it fills.
+const CLUSTER: &[(&str, ClusterKind)] = &[
+    ("pvs.json", ClusterKind::PersistentVolumes),
+    ("storage-classes.json", ClusterKind::StorageClasses),
+    ("volumeattachments.json", ClusterKind::VolumeAttachments),
+    ("namespaces.json", ClusterKind::Namespaces),
+    ("priorityclasses.json", ClusterKind::PriorityClasses),
+    (
+        "validating-webhook-configurations.json",
+        ClusterKind::ValidatingWebhookConfigurations,
+    ),
+    (
+        "mutating-webhook-configurations.json",
+        ClusterKind::MutatingWebhookConfigurations,
+    ),
 ];
 
 /// The role of a path of a troubleshoot bundle, relative to its root.
@@ -30,6 +62,14 @@ pub fn place(parts: &[&str]) -> Option<Role> {
         ["analysis.json"] => Role::OwnAnalysis,
         ["cluster-info", "cluster_version.json"] => Role::Version(VersionShape::Troubleshoot),
         ["cluster-resources", "nodes.json"] => Role::Nodes,
+        ["cluster-resources", file] if CLUSTER.iter().any(|(f, _)| f == file) => {
+            Role::ClusterObjects {
+                kind: CLUSTER.iter().find(|(f, _)| f == file)?.1,
+            }
+        }
+        ["cluster-resources", "configmaps", file] => Role::ConfigMaps {
+            namespace: file.strip_suffix(".json")?.to_string(),
+        },
         ["cluster-resources", file] | ["cluster-resources", "custom-resources", file] => {
             let kind = file.strip_suffix("-errors.json")?;
             Role::ListErrors {
@@ -83,6 +123,19 @@ pub fn object_file(ns: &str, kind: ObjectKind) -> String {
         .find(|(_, k)| *k == kind)
         .map_or(kind.plural(), |(d, _)| d);
     format!("cluster-resources/{dir}/{ns}.json")
+}
+
+/// True when troubleshoot collects this namespaced kind.
+pub fn holds(kind: ObjectKind) -> bool {
+    NAMESPACED.iter().any(|(_, k)| *k == kind)
+}
+
+/// Where a troubleshoot bundle keeps a cluster-scoped list, `None` when it does not.
+pub fn cluster_file(kind: ClusterKind) -> Option<String> {
+    CLUSTER
+        .iter()
+        .find(|(_, k)| *k == kind)
+        .map(|(f, _)| format!("cluster-resources/{f}"))
 }
 
 /// The errors of a `<kind>-errors.json`: a JSON array of messages (cluster-scoped kinds,

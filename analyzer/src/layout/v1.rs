@@ -1,6 +1,6 @@
 //! The `aksbundle/v1` tree the collector writes (spec: bundle-format.md).
 
-use super::{ObjectKind, Role, VersionShape};
+use super::{ClusterKind, ObjectKind, Role, VersionShape};
 
 /// The role of a path of the `aksbundle/v1` tree, relative to its root.
 pub fn place(parts: &[&str]) -> Option<Role> {
@@ -9,6 +9,12 @@ pub fn place(parts: &[&str]) -> Option<Role> {
         ["cluster", "version.json"] => Role::Version(VersionShape::Kubectl),
         ["cluster", "nodes.json"] => Role::Nodes,
         ["cluster", "nnc.json"] => Role::Nnc,
+        ["cluster", file] => Role::ClusterObjects {
+            kind: ClusterKind::from_file(file)?,
+        },
+        ["namespaces", ns, "configmaps", file] if file.ends_with(".json") => Role::ConfigMaps {
+            namespace: ns.to_string(),
+        },
         ["namespaces", ns, file] => Role::Objects {
             namespace: ns.to_string(),
             kind: ObjectKind::from_file(file)?,

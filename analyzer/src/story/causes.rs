@@ -24,29 +24,93 @@ pub fn dependencies(f: &Finding, index: &Index) -> BTreeSet<String> {
             continue;
         };
         match kind {
-            "service" => {
-                let selector = index
-                    .services()
-                    .find(|(n, s)| *n == ns && s.metadata.name == name)
-                    .and_then(|(_, s)| s.spec.selector.clone())
-                    .filter(|s| !s.is_empty());
-                if let Some(sel) = selector {
-                    out.extend(
-                        index
-                            .pods_in(ns)
-                            .filter(|p| p.matches_labels(&sel))
-                            .map(|p| p.object_ref()),
-                    );
+            "service" => out.extend(selected_pods(index, ns, name)),
+            "deployment" | "replicaset" | "statefulset" | "daemonset" | "job" | "cronjob" => {
+                // The controllers it owns (a Deployment's ReplicaSets, a CronJob's Jobs),
+                // whose own findings (FailedCreate) are about them.
+                let owned: Vec<String> = match kind {
+                    "deployment" => index
+                        .replica_sets()
+                        .filter(|(n, rs)| *n == ns && owns(&rs.metadata, "Deployment", name))
+                        .map(|(_, rs)| rs.metadata.name.clone())
+                        .collect(),
+                    "cronjob" => index
+                        .jobs()
+                        .filter(|(n, j)| *n == ns && owns(&j.metadata, "CronJob", name))
+                        .map(|(_, j)| j.metadata.name.clone())
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                let child = if kind == "deployment" {
+                    "replicaset"
+                } else {
+                    "job"
+                };
+                for o in &owned {
+                    out.insert(format!("{ns}/{child}/{o}"));
                 }
-            }
-            "deployment" | "replicaset" | "statefulset" | "daemonset" | "job" => {
                 for p in index.pods_in(ns) {
-                    if owned_by(p, kind, name) {
+                    if owned_by(p, kind, name) || owned.iter().any(|o| owned_by(p, child, o)) {
                         out.insert(p.object_ref());
                     }
                 }
             }
+            "horizontalpodautoscaler" => {
+                if let Some((_, h)) = index
+                    .hpas()
+                    .find(|(n, h)| *n == ns && h.metadata.name == name)
+                {
+                    let t = &h.spec.scale_target_ref;
+                    if !t.name.is_empty() {
+                        out.insert(format!("{ns}/{}/{}", t.kind.to_ascii_lowercase(), t.name));
+                    }
+                }
+            }
+            "persistentvolumeclaim" => {
+                for p in index.pods_in(ns) {
+                    if p.spec.volumes.iter().any(|v| {
+                        v.persistent_volume_claim
+                            .as_ref()
+                            .is_some_and(|c| c.claim_name == name)
+                    }) {
+                        out.insert(p.object_ref());
+                    }
+                }
+            }
+            "validatingwebhookconfiguration" | "mutatingwebhookconfiguration" => {
+                let list = if kind == "validatingwebhookconfiguration" {
+                    &index.cluster.validating_webhooks
+                } else {
+                    &index.cluster.mutating_webhooks
+                };
+                for w in list.iter().flatten().filter(|w| w.metadata.name == name) {
+                    for hook in &w.webhooks {
+                        if let Some(s) = &hook.client_config.service {
+                            out.insert(format!("{}/service/{}", s.namespace, s.name));
+                        }
+                    }
+                }
+            }
+            "apiservice" => {
+                let services = index.cluster_list(|c| &c.api_services);
+                for a in services.filter(|a| a.metadata.name == name) {
+                    if let Some(s) = &a.spec.service {
+                        out.insert(format!("{}/service/{}", s.namespace, s.name));
+                    }
+                }
+            }
             _ => {}
+        }
+    }
+    // A Service named above (a webhook's, an APIService's) depends on its pods too.
+    let services: Vec<String> = out
+        .iter()
+        .filter(|o| o.contains("/service/") && !f.objects.contains(o))
+        .cloned()
+        .collect();
+    for o in services {
+        if let Some((ns, name)) = o.split_once("/service/") {
+            out.extend(selected_pods(index, ns, name));
         }
     }
     let pods: Vec<String> = out
@@ -56,12 +120,60 @@ pub fn dependencies(f: &Finding, index: &Index) -> BTreeSet<String> {
         .collect();
     for o in pods {
         if let Some((ns, name)) = o.split_once("/pod/") {
-            if let Some(node) = index.pod(ns, name).and_then(|p| p.spec.node_name.clone()) {
+            let Some(p) = index.pod(ns, name) else {
+                continue;
+            };
+            if let Some(node) = &p.spec.node_name {
                 out.insert(format!("cluster/node/{node}"));
+            }
+            // A pod depends on its claims, and they on their volumes and attachments.
+            for claim in p
+                .spec
+                .volumes
+                .iter()
+                .filter_map(|v| v.persistent_volume_claim.as_ref())
+            {
+                out.insert(format!("{ns}/persistentvolumeclaim/{}", claim.claim_name));
+                let pv = index
+                    .pvcs()
+                    .find(|(n, c)| *n == ns && c.metadata.name == claim.claim_name)
+                    .and_then(|(_, c)| c.spec.volume_name.clone());
+                if let Some(pv) = pv {
+                    out.insert(format!("cluster/persistentvolume/{pv}"));
+                    for va in index.cluster_list(|c| &c.volume_attachments).filter(|va| {
+                        va.spec.source.persistent_volume_name.as_deref() == Some(pv.as_str())
+                    }) {
+                        out.insert(format!("cluster/volumeattachment/{}", va.metadata.name));
+                    }
+                }
             }
         }
     }
     out
+}
+
+/// The pods a Service's selector picks.
+fn selected_pods(index: &Index, ns: &str, name: &str) -> Vec<String> {
+    let selector = index
+        .services()
+        .find(|(n, s)| *n == ns && s.metadata.name == name)
+        .and_then(|(_, s)| s.spec.selector.clone())
+        .filter(|s| !s.is_empty());
+    match selector {
+        Some(sel) => index
+            .pods_in(ns)
+            .filter(|p| p.matches_labels(&sel))
+            .map(|p| p.object_ref())
+            .collect(),
+        None => Vec::new(),
+    }
+}
+
+/// True when `meta` names `kind/name` among its owners.
+fn owns(meta: &crate::model::ObjectMeta, kind: &str, name: &str) -> bool {
+    meta.owner_references
+        .iter()
+        .any(|r| r.kind == kind && r.name == name)
 }
 
 /// True when `kind/name` owns the pod, directly or (a Deployment) through its ReplicaSet
@@ -221,6 +333,92 @@ mod tests {
         );
         assert!(deps.contains("shop/pod/web-7c9f8d6b5-x2x9q"));
         assert!(deps.contains("cluster/node/aks-np-1"));
+        assert!(!deps.contains("shop/pod/web-canary-5d4c3b2a1-q8w7e"));
+    }
+
+    /// The second wave's objects around the first index: a ReplicaSet owned by the `web`
+    /// Deployment (named without the hash shape), a claim on the pending pod, its volume
+    /// and attachment, a webhook calling the `web` Service.
+    fn wider_index() -> Index {
+        let mut index = index();
+        let shop = index.namespaces.get_mut("shop").unwrap();
+        shop.replica_sets = Some(
+            serde_json::from_str(
+                r#"[{"metadata":{"name":"web-7c9f8d6b5","namespace":"shop",
+                     "ownerReferences":[{"kind":"Deployment","name":"web"}]}}]"#,
+            )
+            .unwrap(),
+        );
+        let pods = shop.pods.as_mut().unwrap();
+        pods[0].spec.volumes = serde_json::from_str(
+            r#"[{"name":"data","persistentVolumeClaim":{"claimName":"data-web"}}]"#,
+        )
+        .unwrap();
+        shop.pvcs = Some(
+            serde_json::from_str(
+                r#"[{"metadata":{"name":"data-web","namespace":"shop"},
+                     "spec":{"volumeName":"pvc-1f2e3d4c"},"status":{"phase":"Bound"}}]"#,
+            )
+            .unwrap(),
+        );
+        index.cluster.volume_attachments = Some(
+            serde_json::from_str(
+                r#"[{"metadata":{"name":"csi-9a8b7c"},"spec":{"attacher":"disk.csi.azure.com",
+                     "nodeName":"aks-np-1","source":{"persistentVolumeName":"pvc-1f2e3d4c"}},
+                     "status":{"attached":false}}]"#,
+            )
+            .unwrap(),
+        );
+        index.cluster.validating_webhooks = Some(
+            serde_json::from_str(
+                r#"[{"metadata":{"name":"shop-policy"},"webhooks":[{"name":"validate.shop.io",
+                     "clientConfig":{"service":{"namespace":"shop","name":"web","port":443}}}]}]"#,
+            )
+            .unwrap(),
+        );
+        index
+    }
+
+    #[test]
+    fn a_deployment_depends_on_its_replicasets_their_pods_and_their_volumes() {
+        let deps = dependencies(
+            &finding("deployment-not-progressing", &["shop/deployment/web"]),
+            &wider_index(),
+        );
+        for o in [
+            "shop/replicaset/web-7c9f8d6b5",
+            "shop/pod/web-7c9f8d6b5-x2x9q",
+            "cluster/node/aks-np-1",
+            "shop/persistentvolumeclaim/data-web",
+            "cluster/persistentvolume/pvc-1f2e3d4c",
+            "cluster/volumeattachment/csi-9a8b7c",
+        ] {
+            assert!(deps.contains(o), "{o} missing from {deps:?}");
+        }
+        assert!(!deps.contains("shop/pod/web-canary-5d4c3b2a1-q8w7e"));
+    }
+
+    #[test]
+    fn a_webhook_depends_on_the_pods_behind_its_service() {
+        let deps = dependencies(
+            &finding(
+                "admission-webhook-unreachable",
+                &["cluster/validatingwebhookconfiguration/shop-policy"],
+            ),
+            &wider_index(),
+        );
+        assert!(deps.contains("shop/service/web"));
+        assert!(deps.contains("shop/pod/web-7c9f8d6b5-x2x9q"));
+        assert!(!deps.contains("shop/pod/web-canary-5d4c3b2a1-q8w7e"));
+    }
+
+    #[test]
+    fn a_claim_depends_on_the_pods_that_mount_it() {
+        let deps = dependencies(
+            &finding("pvc-pending", &["shop/persistentvolumeclaim/data-web"]),
+            &wider_index(),
+        );
+        assert!(deps.contains("shop/pod/web-7c9f8d6b5-x2x9q"));
         assert!(!deps.contains("shop/pod/web-canary-5d4c3b2a1-q8w7e"));
     }
 

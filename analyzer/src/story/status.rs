@@ -59,8 +59,115 @@ pub fn health(index: &Index, object: &str) -> Health {
             ),
             None => Health::Unknown,
         },
+        "deployment" | "replicaset" | "statefulset" | "daemonset" => {
+            let list = match kind {
+                "deployment" => index
+                    .deployments()
+                    .find(|(n, d)| *n == ns && d.metadata.name == name),
+                "replicaset" => index
+                    .replica_sets()
+                    .find(|(n, d)| *n == ns && d.metadata.name == name),
+                "statefulset" => index
+                    .stateful_sets()
+                    .find(|(n, d)| *n == ns && d.metadata.name == name),
+                _ => index
+                    .daemon_sets()
+                    .find(|(n, d)| *n == ns && d.metadata.name == name),
+            };
+            match list {
+                Some((_, w)) => judge(workload_healthy(kind, w)),
+                None => Health::Unknown,
+            }
+        }
+        "persistentvolumeclaim" => match index
+            .pvcs()
+            .find(|(n, c)| *n == ns && c.metadata.name == name)
+        {
+            Some((_, c)) => judge(c.status.phase.as_deref() == Some("Bound")),
+            None => Health::Unknown,
+        },
+        "persistentvolume" => match index
+            .cluster_list(|c| &c.persistent_volumes)
+            .find(|v| v.metadata.name == name)
+        {
+            Some(v) => judge(matches!(
+                v.status.phase.as_deref(),
+                Some("Bound" | "Available")
+            )),
+            None => Health::Unknown,
+        },
+        "volumeattachment" => match index
+            .cluster_list(|c| &c.volume_attachments)
+            .find(|v| v.metadata.name == name)
+        {
+            Some(v) => judge(v.status.attached && v.status.attach_error.is_none()),
+            None => Health::Unknown,
+        },
+        "namespace" => match index
+            .cluster_list(|c| &c.namespaces)
+            .find(|n| n.metadata.name == name)
+        {
+            Some(n) => judge(
+                n.metadata.deletion_timestamp.is_none()
+                    && n.status.phase.as_deref() != Some("Terminating"),
+            ),
+            None => Health::Unknown,
+        },
+        "apiservice" => match index
+            .cluster_list(|c| &c.api_services)
+            .find(|a| a.metadata.name == name)
+            .and_then(|a| a.status.conditions.iter().find(|c| c.type_ == "Available"))
+        {
+            Some(c) => judge(c.status == "True"),
+            None => Health::Unknown,
+        },
+        "horizontalpodautoscaler" => match index
+            .hpas()
+            .find(|(n, h)| *n == ns && h.metadata.name == name)
+        {
+            Some((_, h)) if !h.status.conditions.is_empty() => {
+                judge(!h.status.conditions.iter().any(|c| {
+                    matches!(c.type_.as_str(), "AbleToScale" | "ScalingActive")
+                        && c.status == "False"
+                }))
+            }
+            _ => Health::Unknown,
+        },
+        "poddisruptionbudget" => match index
+            .pdbs()
+            .find(|(n, p)| *n == ns && p.metadata.name == name)
+            .and_then(|(_, p)| p.status.disruptions_allowed)
+        {
+            Some(allowed) => judge(allowed > 0),
+            None => Health::Unknown,
+        },
         _ => Health::Unknown,
     }
+}
+
+/// A workload controller is healthy when it has all the ready replicas it asks for and
+/// reports no failure (a Deployment past its progress deadline, a ReplicaSet that cannot
+/// create pods).
+fn workload_healthy(kind: &str, w: &crate::model::Workload) -> bool {
+    let failed = w.status.conditions.iter().any(|c| {
+        (c.type_ == "ReplicaFailure" && c.status == "True")
+            || (c.type_ == "Progressing" && c.status == "False")
+            || (c.type_ == "Available" && c.status == "False")
+    });
+    if failed {
+        return false;
+    }
+    if kind == "daemonset" {
+        let desired = w.status.desired_number_scheduled.unwrap_or(0);
+        return w.status.number_unavailable.unwrap_or(0) == 0
+            && w.status.number_ready.unwrap_or(0) >= desired;
+    }
+    let ready = if kind == "deployment" {
+        w.status.available_replicas
+    } else {
+        w.status.ready_replicas
+    };
+    ready.unwrap_or(0) >= w.desired()
 }
 
 /// Judges each finding ongoing or over. Without a collection time nothing can be over.
@@ -135,6 +242,69 @@ mod tests {
             "first_seen": last, "last_seen": last,
         }))
         .unwrap()
+    }
+
+    #[test]
+    fn health_of_the_second_wave_kinds() {
+        let mut i = index();
+        let ns = i.namespaces.get_mut("ns").unwrap();
+        ns.deployments = Some(
+            serde_json::from_str(
+                r#"[{"metadata":{"name":"short","namespace":"ns"},"spec":{"replicas":3},
+                     "status":{"replicas":3,"availableReplicas":2,"conditions":[{"type":"Progressing","status":"True"}]}},
+                    {"metadata":{"name":"full","namespace":"ns"},"spec":{"replicas":2},
+                     "status":{"replicas":2,"availableReplicas":2,"conditions":[{"type":"Available","status":"True"}]}},
+                    {"metadata":{"name":"stuck","namespace":"ns"},"spec":{"replicas":1},
+                     "status":{"availableReplicas":1,"conditions":[{"type":"Progressing","status":"False","reason":"ProgressDeadlineExceeded"}]}}]"#,
+            )
+            .unwrap(),
+        );
+        ns.daemon_sets = Some(
+            serde_json::from_str(
+                r#"[{"metadata":{"name":"agent","namespace":"ns"},"status":{"desiredNumberScheduled":3,"numberReady":3,"numberUnavailable":0}}]"#,
+            )
+            .unwrap(),
+        );
+        ns.pvcs = Some(
+            serde_json::from_str(
+                r#"[{"metadata":{"name":"bound","namespace":"ns"},"status":{"phase":"Bound"}},
+                    {"metadata":{"name":"waiting","namespace":"ns"},"status":{"phase":"Pending"}}]"#,
+            )
+            .unwrap(),
+        );
+        i.cluster.namespaces = Some(
+            serde_json::from_str(
+                r#"[{"metadata":{"name":"old","deletionTimestamp":"2026-11-28T10:00:00Z"},"status":{"phase":"Terminating"}},
+                    {"metadata":{"name":"ns"},"status":{"phase":"Active"}}]"#,
+            )
+            .unwrap(),
+        );
+        i.cluster.api_services = Some(
+            serde_json::from_str(
+                r#"[{"metadata":{"name":"v1beta1.metrics.k8s.io"},"status":{"conditions":[{"type":"Available","status":"False","reason":"FailedDiscoveryCheck"}]}}]"#,
+            )
+            .unwrap(),
+        );
+        assert_eq!(health(&i, "ns/deployment/short"), Health::Unhealthy);
+        assert_eq!(health(&i, "ns/deployment/full"), Health::Healthy);
+        assert_eq!(health(&i, "ns/deployment/stuck"), Health::Unhealthy);
+        assert_eq!(health(&i, "ns/deployment/absent"), Health::Unknown);
+        assert_eq!(health(&i, "ns/daemonset/agent"), Health::Healthy);
+        assert_eq!(
+            health(&i, "ns/persistentvolumeclaim/bound"),
+            Health::Healthy
+        );
+        assert_eq!(
+            health(&i, "ns/persistentvolumeclaim/waiting"),
+            Health::Unhealthy
+        );
+        assert_eq!(health(&i, "cluster/namespace/old"), Health::Unhealthy);
+        assert_eq!(health(&i, "cluster/namespace/ns"), Health::Healthy);
+        assert_eq!(
+            health(&i, "cluster/apiservice/v1beta1.metrics.k8s.io"),
+            Health::Unhealthy
+        );
+        assert_eq!(health(&i, "cluster/volumeattachment/none"), Health::Unknown);
     }
 
     #[test]
