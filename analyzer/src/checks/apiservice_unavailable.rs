@@ -5,11 +5,14 @@
 //! may name several group/versions; each becomes a hit about its APIService
 //! (`cluster/apiservice/<version>.<group>`).
 
+use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use regex::Regex;
 
 use crate::engine::{Hit, Inputs};
+use crate::finding::Evidence;
+use crate::layout::ClusterKind;
 
 fn re(p: &str) -> Regex {
     Regex::new(p).expect("static regex")
@@ -49,9 +52,114 @@ pub fn failing(text: &str) -> Vec<(String, String, &'static str)> {
     out
 }
 
-/// The `apiservice_unavailable` check: one hit per failing APIService a message names.
-pub fn check(_inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
+/// The cause of an APIService's `Available=False` condition, by its reason.
+fn cause_of_reason(reason: &str) -> &'static str {
+    match reason {
+        "MissingEndpoints" => "no_endpoints",
+        "ServiceNotFound" => "no_service",
+        "FailedDiscoveryCheck" | "ServiceNotReachable" => "unavailable",
+        _ => "other",
+    }
+}
+
+/// Hits from the objects: APIServices whose `Available` condition is False, and the
+/// failing group/versions a namespace's `NamespaceDeletionDiscoveryFailure` names.
+fn object_hits(inputs: &Inputs) -> Vec<Hit> {
+    let index = inputs.index;
     let mut out = Vec::new();
+    let file = index.cluster_file(ClusterKind::ApiServices);
+    for a in index.cluster_list(|c| &c.api_services) {
+        let Some(c) = a
+            .status
+            .conditions
+            .iter()
+            .find(|c| c.type_ == "Available" && c.status == "False")
+        else {
+            continue;
+        };
+        let name = a.metadata.name.clone();
+        let object = format!("cluster/apiservice/{name}");
+        let reason = c.reason.clone().unwrap_or_default();
+        let message = c.message.clone().unwrap_or_default();
+        let mut facts = BTreeMap::new();
+        facts.insert("apiservice".to_string(), name.clone());
+        if let (Some(g), Some(v)) = (&a.spec.group, &a.spec.version) {
+            facts.insert("group_version".to_string(), format!("{g}/{v}"));
+        }
+        facts.insert("cause".to_string(), cause_of_reason(&reason).to_string());
+        facts.insert("reason".to_string(), reason.clone());
+        facts.insert("message".to_string(), message.clone());
+        if let Some(s) = &a.spec.service {
+            facts.insert("service".to_string(), s.name.clone());
+            facts.insert("service_namespace".to_string(), s.namespace.clone());
+        }
+        let t = c.last_transition_time.as_deref().map(|t| inputs.time(t));
+        out.push(Hit {
+            object: Some(object.clone()),
+            node: None,
+            facts,
+            evidence: vec![Evidence {
+                file: file.clone(),
+                line: None,
+                excerpt: crate::engine::cut(&format!(
+                    "{name}: Available=False {reason}: {message}"
+                )),
+                count: 1,
+                first_seen: t.clone(),
+                last_seen: t,
+                object: Some(object),
+                role: "signal".into(),
+            }],
+            table: None,
+            weak_object: false,
+        });
+    }
+    let file = index.cluster_file(ClusterKind::Namespaces);
+    for ns in index.cluster_list(|c| &c.namespaces) {
+        for c in ns
+            .status
+            .conditions
+            .iter()
+            .filter(|c| c.type_ == "NamespaceDeletionDiscoveryFailure" && c.status == "True")
+        {
+            let message = c.message.clone().unwrap_or_default();
+            let t = c.last_transition_time.as_deref().map(|t| inputs.time(t));
+            let mut facts = BTreeMap::new();
+            facts.insert("message".to_string(), message.clone());
+            out.push(Hit {
+                object: None,
+                node: None,
+                facts,
+                evidence: vec![Evidence {
+                    file: file.clone(),
+                    line: None,
+                    excerpt: crate::engine::cut(&format!(
+                        "namespace {}: {}",
+                        ns.metadata.name, message
+                    )),
+                    count: 1,
+                    first_seen: t.clone(),
+                    last_seen: t,
+                    object: Some(format!("cluster/namespace/{}", ns.metadata.name)),
+                    role: "signal".into(),
+                }],
+                table: None,
+                weak_object: false,
+            });
+        }
+    }
+    out
+}
+
+/// The `apiservice_unavailable` check: one hit per failing APIService a message names,
+/// and one per APIService object that is not Available.
+pub fn check(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
+    let mut out = Vec::new();
+    let (from_objects, text): (Vec<Hit>, Vec<Hit>) = object_hits(inputs)
+        .into_iter()
+        .partition(|h| h.object.is_some());
+    out.extend(from_objects);
+    let hits = text.into_iter().chain(hits);
     for h in hits {
         let text = h.facts.get("message").cloned().unwrap_or_default();
         for (group, version, cause) in failing(&text) {

@@ -17,6 +17,7 @@ mod image_pull_auth;
 mod ipam_ip_leak;
 mod konnectivity_tunnel;
 mod kv_egress_blocked;
+mod namespace_terminating;
 mod nnc_ip_exhausted;
 mod node_not_ready;
 mod oom_killed;
@@ -50,6 +51,7 @@ pub const CHECKS: &[(&str, CheckFn)] = &[
     ("ipam_ip_leak", ipam_ip_leak::check),
     ("konnectivity_tunnel", konnectivity_tunnel::check),
     ("kv_egress_blocked", kv_egress_blocked::check),
+    ("namespace_terminating", namespace_terminating::check),
     ("nnc_ip_exhausted", nnc_ip_exhausted::check),
     ("node_not_ready", node_not_ready::check),
     ("oom_killed", oom_killed::check),
