@@ -7,6 +7,7 @@ use crate::engine::{Hit, Inputs};
 
 mod acr_registry_typo;
 mod admission_webhook;
+mod apiserver_throttled;
 mod apiserver_unreachable;
 mod apiservice_unavailable;
 mod cluster_certificate_expired;
@@ -38,6 +39,7 @@ pub type CheckFn = fn(&Inputs, usize, Vec<Hit>) -> Vec<Hit>;
 pub const CHECKS: &[(&str, CheckFn)] = &[
     ("acr_registry_typo", acr_registry_typo::check),
     ("admission_webhook", admission_webhook::check),
+    ("apiserver_throttled", apiserver_throttled::check),
     ("apiserver_unreachable", apiserver_unreachable::check),
     ("apiservice_unavailable", apiservice_unavailable::check),
     (
