@@ -5,11 +5,15 @@
 //! the pod's disruption budget.`, and the node events of an AKS drain. The finding names
 //! the blocked pod, and the budget when the message names it.
 
+use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use regex::Regex;
 
 use crate::engine::{Hit, Inputs};
+use crate::finding::Evidence;
+use crate::layout::ObjectKind;
+use crate::model::PodDisruptionBudget;
 
 fn re(p: &str) -> Regex {
     Regex::new(p).expect("static regex")
@@ -83,10 +87,109 @@ pub fn parse(text: &str) -> Blocked {
     b
 }
 
-/// The `pdb_blocks_eviction` check: names the blocked pod (and the budget, as a second
-/// object of the same finding when the message names it), with the budget's numbers.
-pub fn check(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
+/// The budget's numbers from the object, for the facts a message did not give.
+fn budget_facts(pdb: &PodDisruptionBudget, facts: &mut BTreeMap<String, String>) {
+    let st = &pdb.status;
+    for (k, v) in [
+        ("disruptions_allowed", st.disruptions_allowed),
+        ("current_healthy", st.current_healthy),
+        ("desired_healthy", st.desired_healthy),
+        ("expected_pods", st.expected_pods),
+    ] {
+        if let Some(v) = v {
+            facts.entry(k.to_string()).or_insert_with(|| v.to_string());
+        }
+    }
+    if let Some(m) = &pdb.spec.min_available {
+        facts
+            .entry("min_available".to_string())
+            .or_insert_with(|| m.to_string());
+    }
+    if let Some(m) = &pdb.spec.max_unavailable {
+        facts
+            .entry("max_unavailable".to_string())
+            .or_insert_with(|| m.to_string());
+    }
+}
+
+/// Budgets that allow no disruption while a pod they cover runs on a cordoned node: that
+/// node's drain is blocked now, whatever text the bundle holds.
+fn object_hits(inputs: &Inputs) -> Vec<Hit> {
+    let index = inputs.index;
     let mut out = Vec::new();
+    for (ns, pdb) in index.pdbs() {
+        if pdb.status.disruptions_allowed != Some(0) || pdb.status.expected_pods.unwrap_or(0) == 0 {
+            continue;
+        }
+        // Only plain label selectors can be matched here.
+        let Some(sel) = pdb
+            .spec
+            .selector
+            .as_ref()
+            .filter(|s| !s.match_labels.is_empty() && s.match_expressions.is_empty())
+        else {
+            continue;
+        };
+        let name = &pdb.metadata.name;
+        let budget = format!("{ns}/poddisruptionbudget/{name}");
+        for p in index
+            .pods_in(ns)
+            .filter(|p| p.matches_labels(&sel.match_labels))
+        {
+            let running = matches!(p.status.phase.as_deref(), Some("Running") | Some("Pending"));
+            let Some(node) = p.spec.node_name.as_deref() else {
+                continue;
+            };
+            if !running || !index.node(node).is_some_and(|n| n.spec.unschedulable) {
+                continue;
+            }
+            let mut facts = BTreeMap::new();
+            facts.insert("pdb".to_string(), name.clone());
+            facts.insert("pod_namespace".to_string(), ns.to_string());
+            facts.insert("blocked_pod".to_string(), p.metadata.name.clone());
+            facts.insert("drain_node".to_string(), node.to_string());
+            facts.insert("cordoned".to_string(), "true".to_string());
+            budget_facts(pdb, &mut facts);
+            let pod = p.object_ref();
+            let h = Hit {
+                object: Some(pod.clone()),
+                node: Some(node.to_string()),
+                facts,
+                evidence: vec![Evidence {
+                    file: index.object_file(ns, ObjectKind::PodDisruptionBudgets),
+                    line: None,
+                    excerpt: format!(
+                        "{name}: disruptionsAllowed 0 (currentHealthy {}, desiredHealthy {}, expectedPods {}); pod {} runs on cordoned node {node}",
+                        pdb.status.current_healthy.unwrap_or(0),
+                        pdb.status.desired_healthy.unwrap_or(0),
+                        pdb.status.expected_pods.unwrap_or(0),
+                        p.metadata.name
+                    ),
+                    count: 1,
+                    first_seen: None,
+                    last_seen: None,
+                    object: Some(budget.clone()),
+                    role: "signal".into(),
+                }],
+                table: None,
+                weak_object: false,
+            };
+            let mut b = h.clone();
+            b.object = Some(budget.clone());
+            b.evidence.clear();
+            out.push(h);
+            out.push(b);
+        }
+    }
+    out
+}
+
+/// The `pdb_blocks_eviction` check: names the blocked pod (and the budget, as a second
+/// object of the same finding when the message names it), with the budget's numbers
+/// (from the message, else from the budget object); budgets that allow no disruption
+/// for a pod on a cordoned node are hits of their own.
+pub fn check(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
+    let mut out = object_hits(inputs);
     for mut h in hits {
         // The matchers capture from the whole line; an excerpt of a long line (an
         // activity log's JSON) may have lost the words, so the message is the fallback.
@@ -149,6 +252,13 @@ pub fn check(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
         match &b.pdb {
             Some(pdb) => {
                 h.facts.insert("pdb".into(), pdb.clone());
+                if let Some((_, obj)) = inputs
+                    .index
+                    .pdbs()
+                    .find(|(n, b)| *n == ns && b.metadata.name == *pdb)
+                {
+                    budget_facts(obj, &mut h.facts);
+                }
                 let mut budget = h.clone();
                 budget.object = Some(format!("{ns}/poddisruptionbudget/{pdb}"));
                 budget.evidence.clear();
