@@ -43,7 +43,7 @@ static TIMEOUT: LazyLock<Regex> = LazyLock::new(|| {
 /// The API server answered but could not reach a node's kubelet (logs, exec, debug).
 static KUBELET: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)error dialing backend|:10250\b[^\n]*(?:i/o timeout|connection refused|no route to host|context deadline exceeded)",
+        r"(?i)error dialing backend|:10250\b[^\n]*(?:i/o timeout|connection refused|no route to host|context deadline exceeded|connection timed out)",
     )
 });
 static NOT_FOUND: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)\(NotFound\)|\bnot found\b"));
@@ -284,6 +284,13 @@ mod tests {
         assert_eq!(
             reason_of(
                 r#"Error from server: Get "https://10.224.0.4:10250/containerLogs/sc-system/sc-operator-1/manager": dial tcp 10.224.0.4:10250: i/o timeout"#
+            ),
+            "kubelet_unreachable"
+        );
+        // Go before 1.14 (Azure/AKS#232): no quotes, `getsockopt: connection timed out`.
+        assert_eq!(
+            reason_of(
+                "Error from server: Get https://aks-nodepool1-53392281-1:10250/containerLogs/default/x/x: dial tcp 10.240.0.6:10250: getsockopt: connection timed out"
             ),
             "kubelet_unreachable"
         );
