@@ -43,7 +43,7 @@ static TIMEOUT: LazyLock<Regex> = LazyLock::new(|| {
 /// The API server answered but could not reach a node's kubelet (logs, exec, debug).
 static KUBELET: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)error dialing backend|:10250\b[^\n]*(?:i/o timeout|connection refused|no route to host|context deadline exceeded)",
+        r"(?i)error dialing backend|:10250\b[^\n]*(?:i/o timeout|connection refused|no route to host|context deadline exceeded|connection timed out)",
     )
 });
 static NOT_FOUND: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)\(NotFound\)|\bnot found\b"));
@@ -198,6 +198,17 @@ pub fn check(inputs: &Inputs, rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
             reason_of(&text)
         };
         h.facts.insert("reason".into(), reason.into());
+        // A log fetch that could not reach the kubelet is about the pod's node: the story
+        // links it to what explains that node's silence (konnectivity-tunnel-broken).
+        if reason == "kubelet_unreachable" {
+            let mut parts = step.split('/').skip(1);
+            if let (Some(ns), Some(pod)) = (parts.next(), parts.next()) {
+                h.node = inputs
+                    .index
+                    .pod(ns, pod)
+                    .and_then(|p| p.spec.node_name.clone());
+            }
+        }
         for re in [&*FORBIDDEN, &*MISSING_TYPE] {
             if let Some(c) = re.captures(&text) {
                 h.facts.extend(captures_of(re, &c));
@@ -273,6 +284,13 @@ mod tests {
         assert_eq!(
             reason_of(
                 r#"Error from server: Get "https://10.224.0.4:10250/containerLogs/sc-system/sc-operator-1/manager": dial tcp 10.224.0.4:10250: i/o timeout"#
+            ),
+            "kubelet_unreachable"
+        );
+        // Go before 1.14 (Azure/AKS#232): no quotes, `getsockopt: connection timed out`.
+        assert_eq!(
+            reason_of(
+                "Error from server: Get https://aks-nodepool1-53392281-1:10250/containerLogs/default/x/x: dial tcp 10.240.0.6:10250: getsockopt: connection timed out"
             ),
             "kubelet_unreachable"
         );

@@ -6,12 +6,16 @@
 use crate::engine::{Hit, Inputs};
 
 mod acr_registry_typo;
+mod admission_webhook;
 mod aks_system_addon;
+mod apiserver_throttled;
 mod apiserver_unreachable;
+mod apiservice_unavailable;
 mod autoscaler_scale_up;
 mod azure_capacity;
 mod azure_disk_attach;
 mod azure_file_mount;
+mod cluster_certificate_expired;
 mod collection_incomplete;
 mod controller_create_failed;
 mod coredns_unhealthy;
@@ -26,14 +30,17 @@ mod image_pull_rate_limited;
 mod ingress_misconfigured;
 mod ipam_ip_leak;
 mod job_failed;
+mod konnectivity_tunnel;
 mod kubelet_pleg_unhealthy;
 mod kv_egress_blocked;
 mod loadbalancer_pending;
+mod namespace_terminating;
 mod nnc_ip_exhausted;
 mod node_not_ready;
 mod node_pressure;
 mod node_stuck_pods;
 mod oom_killed;
+mod pdb_blocks_eviction;
 mod pod_apiserver_unreachable;
 mod pod_crashloop;
 mod pod_evicted;
@@ -58,12 +65,19 @@ pub type CheckFn = fn(&Inputs, usize, Vec<Hit>) -> Vec<Hit>;
 /// Every check, by the name rule files use.
 pub const CHECKS: &[(&str, CheckFn)] = &[
     ("acr_registry_typo", acr_registry_typo::check),
+    ("admission_webhook", admission_webhook::check),
     ("aks_system_addon", aks_system_addon::check),
+    ("apiserver_throttled", apiserver_throttled::check),
     ("apiserver_unreachable", apiserver_unreachable::check),
+    ("apiservice_unavailable", apiservice_unavailable::check),
     ("autoscaler_scale_up", autoscaler_scale_up::check),
     ("azure_disk_attach", azure_disk_attach::check),
     ("azure_file_mount", azure_file_mount::check),
     ("azure_vcpu_quota", azure_capacity::vcpu_quota),
+    (
+        "cluster_certificate_expired",
+        cluster_certificate_expired::check,
+    ),
     ("collection_incomplete", collection_incomplete::check),
     ("controller_create_failed", controller_create_failed::check),
     ("coredns_unhealthy", coredns_unhealthy::check),
@@ -81,14 +95,17 @@ pub const CHECKS: &[(&str, CheckFn)] = &[
     ("ingress_misconfigured", ingress_misconfigured::check),
     ("ipam_ip_leak", ipam_ip_leak::check),
     ("job_failed", job_failed::check),
+    ("konnectivity_tunnel", konnectivity_tunnel::check),
     ("kubelet_pleg_unhealthy", kubelet_pleg_unhealthy::check),
     ("kv_egress_blocked", kv_egress_blocked::check),
     ("loadbalancer_pending", loadbalancer_pending::check),
+    ("namespace_terminating", namespace_terminating::check),
     ("nnc_ip_exhausted", nnc_ip_exhausted::check),
     ("node_not_ready", node_not_ready::check),
     ("node_pressure", node_pressure::check),
     ("node_stuck_pods", node_stuck_pods::check),
     ("oom_killed", oom_killed::check),
+    ("pdb_blocks_eviction", pdb_blocks_eviction::check),
     (
         "pod_apiserver_unreachable",
         pod_apiserver_unreachable::check,
