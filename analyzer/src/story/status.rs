@@ -42,10 +42,21 @@ pub fn health(index: &Index, object: &str) -> Health {
             Some(c) => judge(c.status == "True"),
             None => Health::Unknown,
         },
-        "service" => match index.endpoints(ns, name) {
-            Some(e) => judge(e.ready_count() > 0),
-            None => Health::Unknown,
-        },
+        "service" => {
+            // A LoadBalancer Service is not healthy until Azure gave it an address.
+            let pending_lb = index
+                .services()
+                .find(|(n, s)| *n == ns && s.metadata.name == name)
+                .is_some_and(|(_, s)| {
+                    s.spec.type_.as_deref() == Some("LoadBalancer")
+                        && s.status.load_balancer.ingress.is_empty()
+                });
+            match index.endpoints(ns, name) {
+                _ if pending_lb => Health::Unhealthy,
+                Some(e) => judge(e.ready_count() > 0),
+                None => Health::Unknown,
+            }
+        }
         "job" => match index
             .jobs()
             .find(|(n, j)| *n == ns && j.metadata.name == name)
@@ -242,6 +253,22 @@ mod tests {
             "first_seen": last, "last_seen": last,
         }))
         .unwrap()
+    }
+
+    #[test]
+    fn a_load_balancer_service_without_an_address_is_unhealthy() {
+        let mut i = index();
+        i.namespaces.get_mut("ns").unwrap().services = Some(
+            serde_json::from_str(
+                r#"[{"metadata":{"name":"svc","namespace":"ns"},"spec":{"type":"LoadBalancer"},"status":{"loadBalancer":{}}},
+                    {"metadata":{"name":"lb","namespace":"ns"},"spec":{"type":"LoadBalancer"},"status":{"loadBalancer":{"ingress":[{"ip":"20.61.14.201"}]}}}]"#,
+            )
+            .unwrap(),
+        );
+        // svc has ready endpoints, yet no address: still unhealthy.
+        assert_eq!(health(&i, "ns/service/svc"), Health::Unhealthy);
+        // lb has an address but no Endpoints object: unknown, as before.
+        assert_eq!(health(&i, "ns/service/lb"), Health::Unknown);
     }
 
     #[test]
