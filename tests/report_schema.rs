@@ -230,3 +230,31 @@ fn ids_are_unique_and_links_point_at_findings() {
         doc["findings"]
     );
 }
+
+#[test]
+fn a_deployment_not_progressing_is_explained_by_its_pods_image_pull() {
+    // A holdout bundle: the Deployment's new ReplicaSet cannot pull its tag, so the rollout
+    // passed its progress deadline. The pull is the root cause; the Deployment follows it.
+    let doc = report_json(
+        "wordings/deployment-not-progressing-image-tag-missing/bundle",
+        "en",
+    );
+    let findings = doc["findings"].as_array().unwrap();
+    let by_rule = |rule: &str| {
+        findings
+            .iter()
+            .find(|f| f["rule"] == rule)
+            .unwrap_or_else(|| panic!("no {rule} finding in {findings:#?}"))
+    };
+    let pull = by_rule("image-not-found");
+    let deploy = by_rule("deployment-not-progressing");
+    assert_eq!(
+        deploy["objects"],
+        serde_json::json!(["catalog/deployment/catalog"])
+    );
+    assert_eq!(deploy["caused_by"], serde_json::json!([pull["id"]]));
+    assert!(pull["explains"].as_array().unwrap().contains(&deploy["id"]));
+    let pos = |f: &serde_json::Value| findings.iter().position(|x| x["id"] == f["id"]).unwrap();
+    assert!(pos(pull) < pos(deploy), "the root cause comes first");
+    assert_eq!(deploy["status"], "ongoing");
+}
