@@ -314,6 +314,30 @@ pub fn looks_random(value: &[u8]) -> bool {
     mixed && entropy(value) >= 3.2
 }
 
+/// An in-cluster Service host name, with an optional port: `name.namespace.svc`,
+/// `name.namespace.svc.cluster.local:443` (lower-case DNS labels only).
+pub fn is_service_host(value: &[u8]) -> bool {
+    let v = value
+        .iter()
+        .rposition(|b| !b".,;)\"'".contains(b))
+        .map_or(&value[..0], |last| &value[..=last]);
+    let host = match v.iter().rposition(|b| *b == b':') {
+        Some(i) if i + 1 < v.len() && v[i + 1..].iter().all(u8::is_ascii_digit) => &v[..i],
+        _ => v,
+    };
+    let dns = |s: &[u8]| {
+        s.iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'.'))
+    };
+    let Some(name) = host
+        .strip_suffix(b".svc")
+        .or_else(|| host.strip_suffix(b".svc.cluster.local"))
+    else {
+        return false;
+    };
+    name.contains(&b'.') && dns(name) && !name.starts_with(b".")
+}
+
 /// Values that stand for a secret without being one: empty, already redacted, a variable
 /// reference (`$(DB_PASSWORD)`, `${TOKEN}`, `$TOKEN`, `%TOKEN%`, `{{ .Values.x }}`), a
 /// placeholder (`<token>`, `****`, `xxxx`), or a keyword (`true`, `null`, `none`).

@@ -407,3 +407,18 @@ fn json_objects_lose_secrets_and_managed_fields_but_keep_names() {
         assert!(text.contains(kept), "{kept} lost");
     }
 }
+
+#[test]
+fn webhook_host_names_are_not_secrets() {
+    // Regression: a host containing "webhook" followed by `:port` was read as a
+    // `webhook: <secret>` pair, and admission errors reached the bundle damaged.
+    for input in [
+        r#"Internal error occurred: failed calling webhook "webhook.cert-manager.io": failed to call webhook: Post "https://cert-manager-webhook.cert-manager.svc:443/mutate?timeout=10s": dial tcp 10.0.84.12:443: connect: connection refused"#,
+        r#"failed calling webhook "validation.webhook.serving.knative.dev": Post "https://webhook.knative-serving.svc:443/resource-validation?timeout=10s": context deadline exceeded"#,
+        "Trace[1920391]: ---\"Call mutating webhook\" configuration:couchbase-operator-admission,webhook:couchbase-operator-admission.default.svc,resource:apps/v1 1002ms",
+    ] {
+        let (out, n) = red(input);
+        assert_eq!(out, input);
+        assert_eq!(n, 0, "{input}");
+    }
+}

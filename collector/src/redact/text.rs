@@ -656,6 +656,11 @@ fn pair_secret(
             return None;
         }
     }
+    // A cluster Service's address (`webhook:kyverno-svc.kyverno.svc`) is where a webhook
+    // lives, never a credential.
+    if names::is_service_host(inner) {
+        return None;
+    }
     match strength {
         Strength::Strong => Some((start, end)),
         Strength::Weak if names::looks_random(inner) => Some((start, end)),
