@@ -454,3 +454,44 @@ fn troubleshoot_folders_fill_the_same_kinds_and_only_named_config_maps_are_kept(
         Some("cluster-resources/configmaps/kube-system.json")
     );
 }
+
+#[test]
+fn node_logs_are_read_as_text_named_by_their_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "manifest.json", MANIFEST);
+    let node = "aks-nodepool1-12345678-vmss000000";
+    write(
+        root,
+        &format!("nodes/{node}/kubelet.log"),
+        "Nov 29 18:52:01 aks-nodepool1-12345678-vmss000000 kubelet[3121]: I1129 18:52:01.112233    3121 kubelet.go:2412] \"Skipping pod synchronization\" err=\"PLEG is not healthy: pleg was last seen active 3m10.2s ago; threshold is 3m0s\"\n",
+    );
+    write(
+        root,
+        &format!("nodes/{node}/resolv.conf"),
+        "nameserver 168.63.129.16\nsearch reddog.microsoft.com\n",
+    );
+    // Dates and disk use are JSON for people; not text to scan.
+    write(root, &format!("nodes/{node}/certs.json"), "[]");
+    let out = read(root);
+    assert!(out.issues.is_empty(), "{:?}", out.issues);
+    let names: Vec<&str> = out
+        .index
+        .text_files
+        .iter()
+        .map(|f| f.file.as_str())
+        .collect();
+    assert!(
+        names.contains(&format!("nodes/{node}/kubelet.log").as_str()),
+        "{names:?}"
+    );
+    assert!(
+        names.contains(&format!("nodes/{node}/resolv.conf").as_str()),
+        "{names:?}"
+    );
+    assert!(
+        !names.iter().any(|n| n.ends_with("certs.json")),
+        "{names:?}"
+    );
+    assert!(out.index.has(analyzer::index::Input::Attachments));
+}

@@ -266,6 +266,7 @@ fn collects_a_broken_cluster_into_a_redacted_bundle() {
         "{name}"
     );
     let m = members(&bundle);
+    assert_analyzer_reads_every_kind(&bundle);
 
     // The tree.
     for required in [
@@ -564,6 +565,48 @@ fn collects_a_broken_cluster_into_a_redacted_bundle() {
     }
     let attached = text(&m, "attachments/az-aks-show.txt");
     assert!(attached.contains("AuthorizationFailed") && attached.contains("[REDACTED]"));
+}
+
+/// The analyzer reads the collected bundle whole: no member refused, and every kind the
+/// fake server serves (all of issue 12's but the 1.29-absent ValidatingAdmissionPolicies)
+/// counted in its index.
+fn assert_analyzer_reads_every_kind(bundle: &Path) {
+    use analyzer::layout::{ClusterKind, ObjectKind};
+    let out = analyzer::reader::read_bundle(
+        bundle,
+        &analyzer::limits::Limits::default(),
+        &analyzer::scan::ScanPlan::empty(),
+    )
+    .expect("the analyzer reads the bundle");
+    assert!(out.issues.is_empty(), "{:#?}", out.issues);
+    let counts = out.index.counts();
+    for (kind, _) in ObjectKind::ALL {
+        assert!(
+            counts.contains_key(kind.plural()),
+            "{} not in the index: {counts:?}",
+            kind.plural()
+        );
+    }
+    for (kind, plural, ..) in ClusterKind::ALL {
+        if matches!(
+            kind,
+            ClusterKind::ValidatingAdmissionPolicies
+                | ClusterKind::ValidatingAdmissionPolicyBindings
+        ) {
+            continue;
+        }
+        assert!(
+            counts.contains_key(*plural),
+            "{plural} not in the index: {counts:?}"
+        );
+    }
+    for name in ["coredns", "coredns-custom", "cluster-autoscaler-status"] {
+        assert!(
+            out.index.config_map("kube-system", name).is_some(),
+            "ConfigMap {name} not in the index"
+        );
+    }
+    assert!(counts.get("logs").copied().unwrap_or(0) > 0, "{counts:?}");
 }
 
 /// The files of issue 12's kinds: `kubectl get -o json` Lists (one object for the

@@ -35,6 +35,15 @@ pub fn place(parts: &[&str]) -> Option<Role> {
         ["nodes", node, "ipam.json"] => Role::Ipam {
             node: node.to_string(),
         },
+        // `--node-logs`: the node's journals and files are text a person would have pasted
+        // from the node, so they are read as attachments named by their path.
+        ["nodes", _, "kubelet.log"
+        | "containerd.log"
+        | "cluster-provision.log"
+        | "resolv.conf"
+        | "resolv.systemd.conf"] => Role::Attachment {
+            name: parts.join("/"),
+        },
         ["attachments", rest @ ..] if !rest.is_empty() => Role::Attachment {
             name: rest.join("/"),
         },
