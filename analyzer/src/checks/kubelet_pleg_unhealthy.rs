@@ -10,7 +10,6 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::engine::{Hit, Inputs};
-use crate::finding::Evidence;
 
 static PLEG: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -83,24 +82,12 @@ pub fn check(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
             object: Some(object.clone()),
             node: Some(name.clone()),
             facts,
-            evidence: vec![Evidence {
-                file: nodes_file.clone(),
-                line: None,
-                excerpt: format!(
-                    "node {name} Ready={} reason={} message={message}",
-                    ready.status,
-                    ready.reason.as_deref().unwrap_or("-")
-                ),
-                count: 1,
-                first_seen: since.clone(),
-                last_seen: ready
-                    .last_heartbeat_time
-                    .as_deref()
-                    .map(|t| inputs.time(t))
-                    .or(since),
-                object: Some(object),
-                role: "signal".into(),
-            }],
+            evidence: vec![super::node_not_ready::condition_evidence(
+                inputs,
+                &nodes_file,
+                &name,
+                ready,
+            )],
             table: None,
         });
     }

@@ -90,29 +90,42 @@ pub fn check(inputs: &Inputs, _rule: usize, mut hits: Vec<Hit>) -> Vec<Hit> {
             object: Some(object.clone()),
             node: Some(name.clone()),
             facts,
-            evidence: vec![Evidence {
-                file: nodes_file.clone(),
-                line: None,
-                excerpt: format!(
-                    "node {name} Ready={} reason={} message={}",
-                    ready.status,
-                    ready.reason.as_deref().unwrap_or("-"),
-                    ready.message.as_deref().unwrap_or("-")
-                ),
-                count: 1,
-                first_seen: since.clone(),
-                last_seen: ready
-                    .last_heartbeat_time
-                    .as_deref()
-                    .map(|t| inputs.time(t))
-                    .or(since),
-                object: Some(object),
-                role: "signal".into(),
-            }],
+            evidence: vec![condition_evidence(inputs, &nodes_file, &name, ready)],
             table,
         });
     }
     hits
+}
+
+/// A node condition as evidence: `node N Type=Status reason=R message=M`, from its last
+/// transition to its last heartbeat (the kubelet renews it while the condition holds).
+pub(super) fn condition_evidence(
+    inputs: &Inputs,
+    nodes_file: &str,
+    node: &str,
+    c: &crate::model::Condition,
+) -> Evidence {
+    let since = c.last_transition_time.as_deref().map(|t| inputs.time(t));
+    Evidence {
+        file: nodes_file.to_string(),
+        line: None,
+        excerpt: format!(
+            "node {node} {}={} reason={} message={}",
+            c.type_,
+            c.status,
+            c.reason.as_deref().unwrap_or("-"),
+            c.message.as_deref().unwrap_or("-")
+        ),
+        count: 1,
+        first_seen: since.clone(),
+        last_seen: c
+            .last_heartbeat_time
+            .as_deref()
+            .map(|t| inputs.time(t))
+            .or(since),
+        object: Some(format!("cluster/node/{node}")),
+        role: "signal".into(),
+    }
 }
 
 #[cfg(test)]

@@ -118,27 +118,7 @@ pub fn check(inputs: &Inputs, _rule: usize, mut hits: Vec<Hit>) -> Vec<Hit> {
         let mut evidence: Vec<Evidence> = on
             .iter()
             .map(|(c, _, _)| {
-                let since = c.last_transition_time.as_deref().map(|t| inputs.time(t));
-                Evidence {
-                    file: nodes_file.clone(),
-                    line: None,
-                    excerpt: format!(
-                        "node {name} {}=True reason={} message={}",
-                        c.type_,
-                        c.reason.as_deref().unwrap_or("-"),
-                        c.message.as_deref().unwrap_or("-")
-                    ),
-                    count: 1,
-                    first_seen: since.clone(),
-                    // The kubelet renews the heartbeat while the condition holds.
-                    last_seen: c
-                        .last_heartbeat_time
-                        .as_deref()
-                        .map(|t| inputs.time(t))
-                        .or(since),
-                    object: Some(object.clone()),
-                    role: "signal".into(),
-                }
+                super::node_not_ready::condition_evidence(inputs, &nodes_file, &name, c)
             })
             .collect();
 
