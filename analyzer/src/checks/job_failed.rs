@@ -8,10 +8,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::engine::{cut, Hit, Inputs};
-use crate::finding::{Evidence, Table};
+use crate::finding::Evidence;
 use crate::model::{Job, Pod};
 
-use super::sc_job_failed::{state_of, status_text};
+use super::sc_job_failed::{pods_table, status_text};
 
 /// Log lines shown per job.
 const MAX_LINES: usize = 12;
@@ -123,23 +123,7 @@ fn job_hits(inputs: &Inputs, ns: &str, job: &Job) -> Vec<Hit> {
         );
     }
     facts.insert("log_lines".to_string(), lines.len().to_string());
-    let table = (!pods.is_empty()).then(|| Table {
-        columns: ["pod", "node", "phase", "containers"]
-            .iter()
-            .map(|c| c.to_string())
-            .collect(),
-        rows: pods
-            .iter()
-            .map(|p| {
-                vec![
-                    p.metadata.name.clone(),
-                    p.spec.node_name.clone().unwrap_or_else(|| "-".into()),
-                    p.status.phase.clone().unwrap_or_else(|| "-".into()),
-                    state_of(p),
-                ]
-            })
-            .collect(),
-    });
+    let table = pods_table(&pods);
     let when = failed_condition(job)
         .and_then(|c| c.last_transition_time.as_deref())
         .map(|t| inputs.time(t));

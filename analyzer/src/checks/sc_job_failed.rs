@@ -43,7 +43,7 @@ fn is_job_pod_name(name: &str) -> bool {
 }
 
 /// A container's state in a few words: `Error (exit 1)`, `Running`, `ContainerCreating`.
-pub(super) fn state_of(p: &Pod) -> String {
+fn state_of(p: &Pod) -> String {
     let mut parts = Vec::new();
     for cs in p.all_statuses() {
         let s = if let Some(t) = &cs.state.terminated {
@@ -185,23 +185,7 @@ pub fn check(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
     if let Some(n) = nodes.iter().next() {
         facts.insert("node".to_string(), n.clone());
     }
-    let table = (!pods.is_empty()).then(|| Table {
-        columns: ["pod", "node", "phase", "containers"]
-            .iter()
-            .map(|c| c.to_string())
-            .collect(),
-        rows: pods
-            .iter()
-            .map(|p| {
-                vec![
-                    p.metadata.name.clone(),
-                    p.spec.node_name.clone().unwrap_or_else(|| "-".into()),
-                    p.status.phase.clone().unwrap_or_else(|| "-".into()),
-                    state_of(p),
-                ]
-            })
-            .collect(),
-    });
+    let table = pods_table(&pods);
     let mut evidence = vec![Evidence::of_object(
         inputs.object_file(NAMESPACE, "jobs.json"),
         cut(&format!("job {JOB}: {status}")),
@@ -225,6 +209,27 @@ pub fn check(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
         });
     }
     out
+}
+
+/// The pods of a Job as a table: name, node, phase and each container's state.
+pub(super) fn pods_table(pods: &[&crate::model::Pod]) -> Option<Table> {
+    (!pods.is_empty()).then(|| Table {
+        columns: ["pod", "node", "phase", "containers"]
+            .iter()
+            .map(|c| c.to_string())
+            .collect(),
+        rows: pods
+            .iter()
+            .map(|p| {
+                vec![
+                    p.metadata.name.clone(),
+                    p.spec.node_name.clone().unwrap_or_else(|| "-".into()),
+                    p.status.phase.clone().unwrap_or_else(|| "-".into()),
+                    state_of(p),
+                ]
+            })
+            .collect(),
+    })
 }
 
 #[cfg(test)]
