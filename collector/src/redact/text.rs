@@ -513,7 +513,10 @@ fn apply(rule: &Rule, text: &[u8]) -> Option<(Vec<u8>, u64)> {
             let (name_start, name_end) = name_span(text, found.start(), found.end());
             // `https://webhook.svc:443/path`: a URL's host and port, not a name and a value.
             let url_host = text[..name_start].ends_with(b"://");
+            // `spvest/azure-keyvault-webhook:1.3.1`: an image's repository and tag.
+            let image = text[..name_start].ends_with(b"/") && text.get(name_end) == Some(&b':');
             if url_host
+                || image
                 || names::strength(std::str::from_utf8(&text[name_start..name_end]).unwrap_or(""))
                     == Strength::None
             {
