@@ -29,6 +29,11 @@ pub struct Expected {
     /// A free note on where the wording came from.
     #[serde(default)]
     pub note: Option<String>,
+    /// The public sources of the case's wording: each a URL (an issue thread, a page with
+    /// captured output), optionally followed by ` - ` and what it shows. A case with sources
+    /// carries a real wording; the catalogue test counts them per rule.
+    #[serde(default)]
+    pub sources: Vec<String>,
 }
 
 /// One expected finding.
