@@ -35,14 +35,7 @@ pub fn check(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
         .and_then(|rest| rest.split(['/', ':']).next())
         .filter(|h| !h.is_empty())
         .map(str::to_string);
-    // A pasted line that names no object reaches both the log and the attachment matcher.
-    let mut seen: BTreeSet<(String, Option<u64>)> = BTreeSet::new();
     hits.into_iter()
-        .filter(|h| {
-            h.evidence
-                .first()
-                .is_none_or(|e| e.line.is_none() || seen.insert((e.file.clone(), e.line)))
-        })
         .filter_map(|mut h| {
             let addr = h.facts.get("address").map(|a| bare(a).to_string())?;
             let pod_host = pod_service_host(index, &h);

@@ -147,14 +147,7 @@ pub(crate) fn is_workload_identity(user: &str) -> bool {
 
 /// The `rbac_forbidden` check.
 pub fn check(_inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
-    // A pasted line that names no object reaches both the log and the attachment matcher.
-    let mut seen: std::collections::BTreeSet<(String, Option<u64>)> = Default::default();
     hits.into_iter()
-        .filter(|h| {
-            h.evidence
-                .first()
-                .is_none_or(|e| e.line.is_none() || seen.insert((e.file.clone(), e.line)))
-        })
         .filter_map(|mut h| {
             let text = h
                 .facts

@@ -163,15 +163,8 @@ fn text_findings(
     found: &BTreeMap<(String, String), BTreeMap<String, String>>,
     text_hits: Vec<Hit>,
 ) -> Vec<Hit> {
-    let mut seen: BTreeSet<(String, Option<u64>)> = BTreeSet::new();
     let mut out = Vec::new();
     for h in text_hits {
-        // A paste line can reach both the log and the attachment matcher: count it once.
-        if let Some(e) = h.evidence.first() {
-            if !seen.insert((e.file.clone(), e.line)) {
-                continue;
-            }
-        }
         let Some((ns, name)) = named_service(index, &h) else {
             continue;
         };

@@ -53,7 +53,9 @@ pub fn check(inputs: &Inputs, _rule: usize, text_hits: Vec<Hit>) -> Vec<Hit> {
             .all(|c| c.ports.is_empty());
         for (port_index, sp) in svc.spec.ports.iter().enumerate() {
             let missing = !serves(&pods, sp);
-            if !missing && !(nothing_declared && matches!(target_of(sp), IntOrString::Int(_))) {
+            let judged_by_refusal =
+                nothing_declared && matches!(target_of(sp), IntOrString::Int(_));
+            if !(missing || judged_by_refusal) {
                 continue;
             }
             let target = target_of(sp);
@@ -132,18 +134,11 @@ pub fn check(inputs: &Inputs, _rule: usize, text_hits: Vec<Hit>) -> Vec<Hit> {
     }
     let mut refused = Vec::new();
     let mut confirmed: BTreeSet<usize> = BTreeSet::new();
-    let mut seen: BTreeSet<(String, Option<u64>)> = BTreeSet::new();
     for t in text_hits {
         let (Some(ip), Some(port)) = (t.facts.get("upstream_ip"), t.facts.get("upstream_port"))
         else {
             continue;
         };
-        // A paste line can reach both the log and the attachment matcher: count it once.
-        if let Some(e) = t.evidence.first() {
-            if !seen.insert((e.file.clone(), e.line)) {
-                continue;
-            }
-        }
         let structural = hits
             .iter()
             .zip(&selected_ips)
