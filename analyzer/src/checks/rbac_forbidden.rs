@@ -6,6 +6,9 @@
 //! - before 1.14: `User "..." cannot list pods in the namespace "x"`, `cannot get deployments.apps at the cluster scope`
 //! - non-resource URLs: `cannot get path "/metrics"`
 //! - JSON-escaped (`\"`) inside structured logs, single quotes in some pasted output.
+//! - followed by the authorizer's reason: `: RBAC: clusterrole.rbac.authorization.k8s.io "x" not found`
+//!   (a binding points at a role that does not exist; the fix is the role, not a new binding),
+//!   or Azure's `: Azure does not have opinion for this user.`
 //!
 //! Only Kubernetes identities are kept (`system:serviceaccount:*`, `system:node:*`,
 //! `system:kube-*` ...). A person's or an Azure AD principal's denial is not a workload's
@@ -29,6 +32,19 @@ pub(crate) struct Denial {
     pub path: String,
     /// Empty at the cluster scope.
     pub namespace: String,
+    /// `clusterrole` or `role` when the authorizer said a bound role does not exist.
+    pub missing_role_kind: String,
+    pub missing_role: String,
+}
+
+fn missing_role_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(
+            r#"(?i)RBAC:\s*(?:\[)?(?P<kind>clusterrole|role)\.rbac\.authorization\.k8s\.io\s+["'](?P<name>[^"']+)["']\s+not\s+found"#,
+        )
+        .expect("valid regex")
+    })
 }
 
 fn forbidden_re() -> &'static Regex {
@@ -71,6 +87,11 @@ pub(crate) fn parse(text: &str) -> Option<Denial> {
             None => resource = format!("{base}{sub}"),
         }
     }
+    let rest = &text[c.get(0).map_or(0, |m| m.end())..];
+    let (missing_role_kind, missing_role) = missing_role_re()
+        .captures(rest)
+        .map(|m| (m["kind"].to_ascii_lowercase(), m["name"].to_string()))
+        .unwrap_or_default();
     Some(Denial {
         user: get("user"),
         verb: get("verb").to_ascii_lowercase(),
@@ -78,6 +99,8 @@ pub(crate) fn parse(text: &str) -> Option<Denial> {
         group,
         path: get("path"),
         namespace: get("ns"),
+        missing_role_kind,
+        missing_role,
     })
 }
 
@@ -160,6 +183,10 @@ fn facts_of(d: &Denial) -> BTreeMap<&'static str, String> {
     if !d.namespace.is_empty() {
         f.insert("target_namespace", d.namespace.clone());
     }
+    if !d.missing_role.is_empty() {
+        f.insert("missing_role", d.missing_role.clone());
+        f.insert("missing_role_kind", d.missing_role_kind.clone());
+    }
     let what = if d.path.is_empty() {
         f.insert("resource", d.resource.clone());
         // kubectl's --resource form: resource.group/subresource.
@@ -224,6 +251,7 @@ mod tests {
                 group: "".into(),
                 path: "".into(),
                 namespace: "shop".into(),
+                ..Default::default()
             }
         );
         let f = facts_of(&d);
@@ -268,6 +296,22 @@ mod tests {
         assert_eq!(facts_of(&d)["builtin_controller"], "true");
         let d = parse(r#"forbidden: User "system:serviceaccount:kube-system:my-operator" cannot list resource "pods" in API group "" at the cluster scope"#).unwrap();
         assert!(!facts_of(&d).contains_key("builtin_controller"));
+    }
+
+    #[test]
+    fn a_binding_to_a_missing_role_is_named() {
+        // kube-state-metrics with its ClusterRole not installed (client-go 2019 vendored).
+        let d = parse(r#"E0127 06:01:02.785927       1 reflector.go:156] pkg/mod/k8s.io/client-go@v0.0.0-20191109102209-3c0d1af94be5/tools/cache/reflector.go:108: Failed to list *v1.Deployment: deployments.apps is forbidden: User "system:serviceaccount:monitor:kube-state-metrics" cannot list resource "deployments" in API group "apps" at the cluster scope: RBAC: clusterrole.rbac.authorization.k8s.io "kube-state-metrics" not found"#).unwrap();
+        assert_eq!(d.namespace, "");
+        assert_eq!(
+            (d.missing_role_kind.as_str(), d.missing_role.as_str()),
+            ("clusterrole", "kube-state-metrics")
+        );
+        let f = facts_of(&d);
+        assert_eq!(f["missing_role"], "kube-state-metrics");
+        // Without the reason there is no missing role to name.
+        let d = parse(r#"pods is forbidden: User "system:serviceaccount:shop:api" cannot list resource "pods" in API group "" in the namespace "shop""#).unwrap();
+        assert!(!facts_of(&d).contains_key("missing_role"));
     }
 
     #[test]

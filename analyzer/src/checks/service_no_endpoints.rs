@@ -2,19 +2,97 @@
 //! that match the selector but are not Ready, or the pods of the namespace whose labels come
 //! nearest to the selector and the label that differs. Services without a selector (their
 //! endpoints are managed by hand) and ExternalName services are never judged.
+//!
+//! Readiness is read from the Endpoints object and from the EndpointSlices of the Service
+//! (`kubernetes.io/service-name`), whichever the bundle has: a ready address in either means
+//! the Service has a backend (the Endpoints mirror stops at 1000 addresses; clusters may
+//! stop serving Endpoints).
+//!
+//! The rule's text matchers bring what users see instead of the objects: ingress-nginx's
+//! `Service "ns/name" does not have any active Endpoint`, and the API server's
+//! `no endpoints available for service "name"` (a `kubectl proxy` or `get --raw` answer, a
+//! pasted 503 Status). Such a line joins the Service's finding when the objects agree; it
+//! is dropped when the bundle shows ready endpoints (the warning is stale) or shows that
+//! no such Service exists; and it makes a finding of its own when the Service or its
+//! endpoints were not collected.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::engine::{Hit, Inputs};
 use crate::finding::{Evidence, Table};
+use crate::index::Index;
 use crate::model::{Labels, Pod, Service};
 
 /// How many near-miss pods a finding lists.
 const MAX_CLOSEST: usize = 3;
 
+/// What the bundle says about a Service's backends.
+#[derive(Debug, PartialEq, Eq)]
+enum Backends {
+    /// Neither Endpoints nor EndpointSlices were collected for the namespace.
+    Unknown,
+    /// At least one ready address.
+    Ready,
+    /// No ready address.
+    Empty {
+        /// Addresses listed as not ready.
+        not_ready: usize,
+        /// The bundle file the verdict comes from (`endpoints.json` or `endpointslices.json`).
+        file: &'static str,
+        /// An Endpoints object or a slice of the Service exists (else none was created).
+        exists: bool,
+    },
+}
+
+/// Ready and not-ready addresses of a Service, from its Endpoints and EndpointSlices.
+fn backends(index: &Index, ns: &str, name: &str) -> Backends {
+    let Some(objs) = index.namespaces.get(ns) else {
+        return Backends::Unknown;
+    };
+    if objs.endpoints.is_none() && objs.endpoint_slices.is_none() {
+        return Backends::Unknown;
+    }
+    let ep = objs
+        .endpoints
+        .iter()
+        .flatten()
+        .find(|e| e.metadata.name == name);
+    let slices: Vec<_> = objs
+        .endpoint_slices
+        .iter()
+        .flatten()
+        .filter(|s| s.service_name() == Some(name))
+        .collect();
+    let ready_slices = slices
+        .iter()
+        .flat_map(|s| s.endpoints.iter())
+        .filter(|e| e.conditions.ready != Some(false))
+        .count();
+    if ep.is_some_and(|e| e.ready_count() > 0) || ready_slices > 0 {
+        return Backends::Ready;
+    }
+    let not_ready_ep: usize = ep
+        .map(|e| e.subsets.iter().map(|s| s.not_ready_addresses.len()).sum())
+        .unwrap_or(0);
+    let not_ready_slices = slices.iter().map(|s| s.endpoints.len()).sum::<usize>();
+    let file = if (ep.is_none() && !slices.is_empty()) || objs.endpoints.is_none() {
+        "endpointslices.json"
+    } else {
+        "endpoints.json"
+    };
+    Backends::Empty {
+        not_ready: not_ready_ep.max(not_ready_slices),
+        file,
+        exists: ep.is_some() || !slices.is_empty(),
+    }
+}
+
 /// The `service_no_endpoints` check.
-pub fn check(inputs: &Inputs, _rule: usize, mut hits: Vec<Hit>) -> Vec<Hit> {
+pub fn check(inputs: &Inputs, _rule: usize, text_hits: Vec<Hit>) -> Vec<Hit> {
     let index = inputs.index;
+    let mut hits = Vec::new();
+    // The facts of each Service found without ready endpoints, for the text lines about it.
+    let mut found: BTreeMap<(String, String), BTreeMap<String, String>> = BTreeMap::new();
     for (ns, svc) in index.services() {
         if svc.spec.type_.as_deref() == Some("ExternalName") {
             continue;
@@ -22,31 +100,142 @@ pub fn check(inputs: &Inputs, _rule: usize, mut hits: Vec<Hit>) -> Vec<Hit> {
         let Some(selector) = svc.spec.selector.as_ref().filter(|s| !s.is_empty()) else {
             continue;
         };
-        let Some(endpoints) = index.namespaces.get(ns).and_then(|n| n.endpoints.as_ref()) else {
-            continue; // not collected: cannot tell
+        let Backends::Empty {
+            not_ready,
+            file,
+            exists,
+        } = backends(index, ns, &svc.metadata.name)
+        else {
+            continue; // ready, or not collected: cannot tell
         };
-        let ep = endpoints
-            .iter()
-            .find(|e| e.metadata.name == svc.metadata.name);
-        if ep.is_some_and(|e| e.ready_count() > 0) {
-            continue;
-        }
-        let not_ready_addresses: usize = ep
-            .map(|e| e.subsets.iter().map(|s| s.not_ready_addresses.len()).sum())
-            .unwrap_or(0);
         let pods: Vec<&Pod> = index.pods_in(ns).collect();
         let pods_collected = index.namespaces.get(ns).is_some_and(|n| n.pods.is_some());
-        hits.extend(service_hits(
+        let service = service_hits(
             inputs,
             ns,
             svc,
             selector,
             (&pods, pods_collected),
-            ep.is_some(),
-            not_ready_addresses,
-        ));
+            (file, exists),
+            not_ready,
+        );
+        if let Some(first) = service.first() {
+            found.insert(
+                (ns.to_string(), svc.metadata.name.clone()),
+                first.facts.clone(),
+            );
+        }
+        hits.extend(service);
     }
+    hits.extend(text_findings(index, &found, text_hits));
     hits
+}
+
+/// Who says a Service has no endpoints, from the wording of the line.
+fn reporter(message: &str) -> &'static str {
+    if message.contains("does not have any active Endpoint") {
+        "ingress-nginx"
+    } else {
+        "the API server"
+    }
+}
+
+/// The Service a text line names: `svc_namespace`/`svc_name` when the line says both, else
+/// the only Service of that name in the bundle.
+fn named_service(index: &Index, h: &Hit) -> Option<(Option<String>, String)> {
+    let name = h.facts.get("svc_name")?.clone();
+    if let Some(ns) = h.facts.get("svc_namespace") {
+        return Some((Some(ns.clone()), name));
+    }
+    let namespaces: BTreeSet<&str> = index
+        .services()
+        .filter(|(_, s)| s.metadata.name == name)
+        .map(|(ns, _)| ns)
+        .collect();
+    let ns = (namespaces.len() == 1).then(|| namespaces.into_iter().next().unwrap_or_default());
+    Some((ns.map(str::to_string), name))
+}
+
+/// Text lines saying a Service has no endpoints, joined to the objects where the bundle
+/// has them.
+fn text_findings(
+    index: &Index,
+    found: &BTreeMap<(String, String), BTreeMap<String, String>>,
+    text_hits: Vec<Hit>,
+) -> Vec<Hit> {
+    let mut out = Vec::new();
+    for h in text_hits {
+        let Some((ns, name)) = named_service(index, &h) else {
+            continue;
+        };
+        let message = h.facts.get("message").cloned().unwrap_or_default();
+        let mut facts = match ns
+            .as_ref()
+            .and_then(|ns| found.get(&(ns.clone(), name.clone())))
+        {
+            // The objects agree: the line is one more piece of evidence.
+            Some(f) => f.clone(),
+            None => {
+                if let Some(ns) = &ns {
+                    let svc = index
+                        .namespaces
+                        .get(ns)
+                        .and_then(|n| n.services.as_ref())
+                        .map(|list| list.iter().find(|s| s.metadata.name == name));
+                    match svc {
+                        // The namespace's Services were collected and this one is not
+                        // among them: nothing is left to have endpoints.
+                        Some(None) => continue,
+                        // It is there: trust its endpoints when they were collected.
+                        Some(Some(s)) if backends(index, ns, &name) != Backends::Unknown => {
+                            let judged = s.spec.selector.as_ref().is_some_and(|l| !l.is_empty())
+                                && s.spec.type_.as_deref() != Some("ExternalName");
+                            if judged || backends(index, ns, &name) == Backends::Ready {
+                                continue;
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                reported_facts(index, ns.as_deref(), &name)
+            }
+        };
+        facts.insert("reporter".into(), reporter(&message).into());
+        if let Some(pod) = h.facts.get("pod") {
+            facts.insert("reporter_pod".into(), pod.clone());
+        }
+        facts.insert("message".into(), message);
+        out.push(Hit {
+            weak_object: false,
+            object: ns.as_ref().map(|ns| format!("{ns}/service/{name}")),
+            node: None,
+            facts,
+            evidence: h.evidence,
+            table: None,
+        });
+    }
+    out
+}
+
+/// Facts of a Service known only from a text line.
+fn reported_facts(index: &Index, ns: Option<&str>, name: &str) -> BTreeMap<String, String> {
+    let mut f: BTreeMap<String, String> = BTreeMap::new();
+    f.insert("service".into(), name.to_string());
+    f.insert("name".into(), name.to_string());
+    f.insert("kind".into(), "service".into());
+    f.insert("cause".into(), "reported".into());
+    if let Some(ns) = ns {
+        f.insert("namespace".into(), ns.to_string());
+        if let Some(sel) = index
+            .services()
+            .find(|(n, s)| *n == ns && s.metadata.name == name)
+            .and_then(|(_, s)| s.spec.selector.as_ref())
+            .filter(|s| !s.is_empty())
+        {
+            f.insert("selector".into(), join_labels(sel));
+        }
+    }
+    f
 }
 
 fn service_hits(
@@ -55,7 +244,7 @@ fn service_hits(
     svc: &Service,
     selector: &Labels,
     (pods, pods_collected): (&[&Pod], bool),
-    has_endpoints_object: bool,
+    (file, has_endpoints_object): (&str, bool),
     not_ready_addresses: usize,
 ) -> Vec<Hit> {
     let name = &svc.metadata.name;
@@ -170,10 +359,11 @@ fn service_hits(
                 .collect(),
         };
     }
-    let excerpt = if has_endpoints_object {
-        format!("Endpoints {ns}/{name}: no ready addresses ({not_ready_addresses} not ready); selector {selector_text}")
-    } else {
-        format!("no Endpoints object for service {ns}/{name}; selector {selector_text}")
+    let excerpt = match (has_endpoints_object, file) {
+        (true, "endpointslices.json") => format!("EndpointSlices of {ns}/{name}: no ready endpoint ({not_ready_addresses} not ready); selector {selector_text}"),
+        (true, _) => format!("Endpoints {ns}/{name}: no ready addresses ({not_ready_addresses} not ready); selector {selector_text}"),
+        (false, "endpointslices.json") => format!("no EndpointSlice for service {ns}/{name}; selector {selector_text}"),
+        (false, _) => format!("no Endpoints object for service {ns}/{name}; selector {selector_text}"),
     };
     let service_hit = Hit {
         weak_object: false,
@@ -181,7 +371,7 @@ fn service_hits(
         node: None,
         facts,
         evidence: vec![Evidence::of_object(
-            inputs.object_file(ns, "endpoints.json"),
+            inputs.object_file(ns, file),
             excerpt,
             Some(object),
         )],
@@ -287,6 +477,74 @@ mod tests {
         assert!(closest_pods(&s, &[&a]).is_empty());
         let b = pod("y", &[("app", "api")]);
         assert_eq!(closest_pods(&s, &[&a, &b]).len(), 1);
+    }
+
+    fn index_with(endpoints: serde_json::Value, slices: serde_json::Value) -> Index {
+        let mut index = Index::default();
+        index.namespaces.insert(
+            "shop".into(),
+            crate::index::NamespaceObjects {
+                endpoints: serde_json::from_value(endpoints).unwrap(),
+                endpoint_slices: serde_json::from_value(slices).unwrap(),
+                ..Default::default()
+            },
+        );
+        index
+    }
+
+    #[test]
+    fn endpoint_slices_alone_decide_readiness() {
+        let slice = |ready: bool| {
+            serde_json::json!([{
+                "metadata": {"name": "web-x7k2p", "labels": {"kubernetes.io/service-name": "web"}},
+                "addressType": "IPv4",
+                "endpoints": [{"addresses": ["10.244.1.7"], "conditions": {"ready": ready}}]
+            }])
+        };
+        let idx = index_with(serde_json::Value::Null, slice(false));
+        assert_eq!(
+            backends(&idx, "shop", "web"),
+            Backends::Empty {
+                not_ready: 1,
+                file: "endpointslices.json",
+                exists: true
+            }
+        );
+        let idx = index_with(serde_json::Value::Null, slice(true));
+        assert_eq!(backends(&idx, "shop", "web"), Backends::Ready);
+        // A slice of another Service says nothing about this one.
+        assert_eq!(
+            backends(&idx, "shop", "api"),
+            Backends::Empty {
+                not_ready: 0,
+                file: "endpointslices.json",
+                exists: false
+            }
+        );
+        // An empty Endpoints object loses to a ready slice.
+        let idx = index_with(
+            serde_json::json!([{"metadata": {"name": "web"}, "subsets": []}]),
+            slice(true),
+        );
+        assert_eq!(backends(&idx, "shop", "web"), Backends::Ready);
+        let idx = index_with(serde_json::Value::Null, serde_json::Value::Null);
+        assert_eq!(backends(&idx, "shop", "web"), Backends::Unknown);
+    }
+
+    #[test]
+    fn reporter_follows_the_wording() {
+        assert_eq!(
+            reporter(
+                r#"W0408 16:38:40.185591       7 controller.go:909] Service "ci/jenkins" does not have any active Endpoint."#
+            ),
+            "ingress-nginx"
+        );
+        assert_eq!(
+            reporter(
+                r#"Error from server (ServiceUnavailable): no endpoints available for service "web""#
+            ),
+            "the API server"
+        );
     }
 
     #[test]

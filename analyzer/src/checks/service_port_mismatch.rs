@@ -2,16 +2,31 @@
 //! no selected pod declares can never be resolved, so it always counts. A numeric one is
 //! judged only when the selected pods declare ports at all: declaring ports is optional, and
 //! a container may listen on a port it never declared.
+//!
+//! What users see of it is a refusal at the pod's IP and the wrong port. The rule's text
+//! matchers read nginx's `connect() failed (111: Connection refused) while connecting to
+//! upstream ... upstream: "http://<pod IP>:<port>/"` (ingress-nginx, NGINX Ingress): the
+//! upstream names a pod by its IP and the port the Service sent it to. Such a line joins
+//! the finding of the Service port whose targetPort is that port on that pod; on pods that
+//! declare no ports at all it makes the finding by itself, since nothing else can show that
+//! the container does not listen there. A refusal on a port the pod declares is an
+//! application that is down, not this diagnosis, and is dropped.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::engine::{Hit, Inputs};
 use crate::finding::{Evidence, Table};
 use crate::model::{IntOrString, Pod, ServicePort};
 
 /// The `service_port_mismatch` check.
-pub fn check(inputs: &Inputs, _rule: usize, mut hits: Vec<Hit>) -> Vec<Hit> {
+pub fn check(inputs: &Inputs, _rule: usize, text_hits: Vec<Hit>) -> Vec<Hit> {
     let index = inputs.index;
+    let mut hits = Vec::new();
+    // For each structural hit: the IPs of the pods it selects.
+    let mut selected_ips: Vec<BTreeSet<String>> = Vec::new();
+    // Numeric targetPorts of pods that declare no port at all, with the pods' IPs: only a
+    // refusal at that port can judge them.
+    let mut undeclared: Vec<(Hit, BTreeSet<String>)> = Vec::new();
     for (ns, svc) in index.services() {
         if svc.spec.type_.as_deref() == Some("ExternalName") {
             continue;
@@ -28,8 +43,19 @@ pub fn check(inputs: &Inputs, _rule: usize, mut hits: Vec<Hit>) -> Vec<Hit> {
             continue; // nothing selected: that is service-no-endpoints
         }
         let name = &svc.metadata.name;
+        let ips: BTreeSet<String> = pods
+            .iter()
+            .filter_map(|p| p.status.pod_ip.clone())
+            .collect();
+        let nothing_declared = pods
+            .iter()
+            .flat_map(|p| p.spec.containers.iter())
+            .all(|c| c.ports.is_empty());
         for (port_index, sp) in svc.spec.ports.iter().enumerate() {
-            if serves(&pods, sp) {
+            let missing = !serves(&pods, sp);
+            let judged_by_refusal =
+                nothing_declared && matches!(target_of(sp), IntOrString::Int(_));
+            if !(missing || judged_by_refusal) {
                 continue;
             }
             let target = target_of(sp);
@@ -87,7 +113,7 @@ pub fn check(inputs: &Inputs, _rule: usize, mut hits: Vec<Hit>) -> Vec<Hit> {
                     })
                     .collect(),
             };
-            hits.push(Hit {
+            let hit = Hit {
                 weak_object: false,
                 object: Some(object.clone()),
                 node: None,
@@ -97,9 +123,63 @@ pub fn check(inputs: &Inputs, _rule: usize, mut hits: Vec<Hit>) -> Vec<Hit> {
                         sp.port
                     ), Some(object))],
                 table: Some(table),
-            });
+            };
+            if missing {
+                hits.push(hit);
+                selected_ips.push(ips.clone());
+            } else {
+                undeclared.push((hit, ips.clone()));
+            }
         }
     }
+    let mut refused = Vec::new();
+    let mut confirmed: BTreeSet<usize> = BTreeSet::new();
+    for t in text_hits {
+        let (Some(ip), Some(port)) = (t.facts.get("upstream_ip"), t.facts.get("upstream_port"))
+        else {
+            continue;
+        };
+        let structural = hits
+            .iter()
+            .zip(&selected_ips)
+            .find(|(h, ips)| ips.contains(ip) && h.facts.get("target_port") == Some(port))
+            .map(|(h, _)| h.clone());
+        let by_refusal = undeclared
+            .iter()
+            .enumerate()
+            .find(|(_, (h, ips))| ips.contains(ip) && h.facts.get("target_port") == Some(port));
+        let mut joined = match (structural, by_refusal) {
+            (Some(h), _) => h,
+            (None, Some((i, (h, _)))) => {
+                confirmed.insert(i);
+                h.clone()
+            }
+            // Refused on a port the pod declares, or on a pod this bundle cannot tie to a
+            // Service: not a port mismatch this bundle can show.
+            (None, None) => continue,
+        };
+        joined
+            .facts
+            .insert("refused".into(), format!("{ip}:{port}"));
+        if let Some(pod) = t.facts.get("pod") {
+            joined.facts.insert("reporter_pod".into(), pod.clone());
+        }
+        joined.evidence = t.evidence;
+        joined.table = None;
+        refused.push(joined);
+    }
+    for (i, (mut h, _)) in undeclared.into_iter().enumerate() {
+        if confirmed.contains(&i) {
+            if let Some(r) = refused
+                .iter()
+                .find(|r| r.object == h.object && r.facts.get("port") == h.facts.get("port"))
+            {
+                h.facts.insert("refused".into(), r.facts["refused"].clone());
+            }
+            hits.push(h);
+        }
+    }
+    hits.extend(refused);
     hits
 }
 
