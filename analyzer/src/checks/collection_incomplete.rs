@@ -22,7 +22,7 @@ fn re(p: &str) -> Regex {
 
 static FORBIDDEN: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r#"(?i)forbidden: User "(?P<user>[^"]+)" cannot (?P<verb>[a-z]+) resource "(?P<resource>[^"]+)"(?: in API group "(?P<api_group>[^"]*)")?(?: in the namespace "(?P<resource_namespace>[^"]+)")?"#,
+        r#"(?i)forbidden: User ["'](?P<user>[^"']+)["'] cannot (?P<verb>[a-z]+) resource ["'](?P<resource>[^"']+)["'](?: in API group ["'](?P<api_group>[^"']*)["'])?(?: in the namespace ["'](?P<resource_namespace>[^"']+)["'])?"#,
     )
 });
 static MISSING_TYPE: LazyLock<Regex> = LazyLock::new(|| {
@@ -37,13 +37,13 @@ static TLS_CERT: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?i)x509:|certificate signed by unknown authority"));
 static TIMEOUT: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)timed out after \d+s|context deadline exceeded|Client\.Timeout exceeded|unable to return a response in the time allotted|\(Timeout\)|i/o timeout|timed out waiting",
+        r"(?i)timed out after \d+s|context deadline exceeded|Client\.Timeout exceeded|unable to return a response in the time allotted|\(Timeout\)|i/o timeout|timed out waiting|TLS handshake timeout",
     )
 });
 /// The API server answered but could not reach a node's kubelet (logs, exec, debug).
 static KUBELET: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)error dialing backend|:10250\b[^\n]*(?:i/o timeout|connection refused|no route to host|context deadline exceeded|connection timed out)",
+        r"(?i)error dialing backend|:10250\b[^\n]*(?:i/o timeout|connection refused|no route to host|context deadline exceeded|connection timed out|TLS handshake timeout)",
     )
 });
 static NOT_FOUND: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)\(NotFound\)|\bnot found\b"));
@@ -360,6 +360,23 @@ mod tests {
                 r#"Error from server: Get "https://10.224.0.4:10250/containerLogs/sc-system/sc-operator-1/manager": dial tcp 10.224.0.4:10250: i/o timeout"#
             ),
             "kubelet_unreachable"
+        );
+        // A kubelet whose TLS handshake times out during a log fetch
+        // (pires/kubernetes-elasticsearch-cluster#168).
+        assert_eq!(
+            reason_of(
+                r#"Error from server: Get https://10.240.0.5:10250/containerLogs/default/es-data-0/es-data: net/http: TLS handshake timeout"#
+            ),
+            "kubelet_unreachable"
+        );
+        assert_eq!(
+            reason_of("Unable to connect to the server: net/http: TLS handshake timeout"),
+            "timeout"
+        );
+        // Single quotes, as some clients print the user.
+        assert_eq!(
+            reason_of("pods is forbidden: User 'alice@contoso.com' cannot list resource 'pods' in API group '' at the cluster scope"),
+            "forbidden"
         );
         // Go before 1.14 (Azure/AKS#232): no quotes, `getsockopt: connection timed out`.
         assert_eq!(
