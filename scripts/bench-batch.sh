@@ -9,6 +9,8 @@
 #   scripts/bench-batch.sh                 # builds release, generates into $WORK, runs
 #   AKSBUNDLE=/path/to/aksbundle WORK=/tmp/b REPEAT=3 BIG_MB=400 scripts/bench-batch.sh
 #   GENERATE_ONLY=1 scripts/bench-batch.sh # only the synthetic bundles
+#   P3_ONLY=1 scripts/bench-batch.sh       # only issue 16's P3: 40 small tar.gz, batch -j2
+#                                          # and -j1 against gzip -dc two at a time (xargs -P2)
 #
 # Prints Markdown tables (the figures in docs/performance.md come from here).
 set -euo pipefail
@@ -18,6 +20,8 @@ WORK="${WORK:-${TMPDIR:-/tmp}/aksbundle-bench}"
 REPEAT="${REPEAT:-3}"
 BIG_MB="${BIG_MB:-400}"
 SEED="${SEED:-20261122}"
+POOL_SIZE=800
+[[ -n "${P3_ONLY:-}" ]] && POOL_SIZE=50 && BIG_MB="${BIG_MB_P3:-8}"
 
 if [[ -z "${AKSBUNDLE:-}" && -z "${GENERATE_ONLY:-}" ]]; then
   (cd "$ROOT" && cargo build --release --bin aksbundle >&2)
@@ -26,13 +30,13 @@ fi
 command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (GNU time) for peak RSS" >&2; exit 2; }
 
 mkdir -p "$WORK"
-if [[ ! -f "$WORK/pool/.done-$SEED" ]]; then
+if [[ ! -f "$WORK/pool/.done-$SEED-$POOL_SIZE" ]]; then
   rm -rf "$WORK/pool" "$WORK/sets"
-  echo "generating 800 bundles and one large one into $WORK ..." >&2
-  python3 - "$ROOT/testdata" "$WORK" "$SEED" "$BIG_MB" <<'PY'
+  echo "generating $POOL_SIZE bundles and one large one into $WORK ..." >&2
+  python3 - "$ROOT/testdata" "$WORK" "$SEED" "$BIG_MB" "$POOL_SIZE" <<'PY'
 import io, json, os, random, sys, tarfile, zipfile
 
-testdata, work, seed, big_mb = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+testdata, work, seed, big_mb, pool_size = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 rng = random.Random(seed)
 SOURCES = ["healthy", "keyvault-nmi", "ipam-leak", "healthy", "cluster-info-dump",
            "keyvault-nmi", "apiserver-unreachable", "healthy"]
@@ -126,7 +130,7 @@ def zip_of(top, files, path):
             z.writestr("%s/%s" % (top, rel), files[rel])
 
 pool = os.path.join(work, "pool")
-for i in range(800):
+for i in range(pool_size):
     ctx, files = variant(i)
     d = os.path.join(pool, "t%05d" % i)
     os.makedirs(d, exist_ok=True)
@@ -160,12 +164,20 @@ with tarfile.open(os.path.join(big, "big.tar.gz"), "w:gz", compresslevel=6) as t
         ti = tarfile.TarInfo("big/%s" % rel); ti.size = len(files[rel]); t.addfile(ti, io.BytesIO(files[rel]))
     t.add(log_path, "big/logs/shop/web-0/app.log")
 os.remove(log_path)
-open(os.path.join(pool, ".done-%d" % seed), "w").write("ok\n")
+open(os.path.join(pool, ".done-%d-%d" % (seed, pool_size)), "w").write("ok\n")
 PY
 fi
 
+# Issue 16's P3 set: the first 40 plain .tar.gz bundles of the pool.
+if [[ ! -d "$WORK/sets/p3" ]]; then
+  mkdir -p "$WORK/sets/p3"
+  find "$WORK/pool" -name '*.tar.gz' | sort | head -n 40 | while read -r f; do
+    ln -s "$f" "$WORK/sets/p3/$(basename "$(dirname "$f")").tar.gz"
+  done
+fi
+[[ -n "${P3_ONLY:-}" ]] && SETS="" || SETS="50 200 800"
 # Sets of 50, 200 and 800 bundles: links to the same files (batch follows linked files).
-for n in 50 200 800; do
+for n in $SETS; do
   if [[ ! -d "$WORK/sets/$n" ]]; then
     mkdir -p "$WORK/sets/$n"
     for d in $(ls "$WORK/pool" | head -n "$n"); do
@@ -176,7 +188,7 @@ for n in 50 200 800; do
 done
 # The tar.gz bundles of the first 200 re-packed as zip (decompressed on the analyzing thread), to separate the reader's
 # inflate thread from the -j scaling.
-if [[ ! -d "$WORK/sets/zip200" ]]; then
+if [[ -z "${P3_ONLY:-}" && ! -d "$WORK/sets/zip200" ]]; then
   python3 - "$WORK" <<'PY'
 import os, sys, tarfile, zipfile
 work = sys.argv[1]
@@ -235,6 +247,42 @@ rows() {
 
 echo "aksbundle $("$AKSBUNDLE" --version 2>/dev/null | cut -d' ' -f2), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), repeat $REPEAT, -j1/-j2 interleaved (medians)"
 echo
+
+# P3 (issue 16): batch -j2 over 40 small tar.gz against inflating the same files two at a
+# time with gzip -dc; -j1 too, and the CPU each used. Rounds interleave the three.
+p3() {
+  local set="$WORK/sets/p3" n mb gw=() gc=() w c
+  n=$(count_of "$set"); mb=$(bytes_of "$set")
+  echo "| P3: 40 small tar.gz | command | wall s | CPU s | CPU used | peak RSS MiB |"
+  echo "|---|---|---:|---:|---:|---:|"
+  declare -A walls cpus rss
+  for _ in $(seq "$REPEAT"); do
+    /usr/bin/time -f '%e %U %S' -o "$WORK/time.txt" sh -c \
+      "find -L '$set' -name '*.tar.gz' -print0 | xargs -0 -P2 -n1 sh -c 'gzip -dc \"\$1\" > /dev/null' _"
+    read -r w u s < "$WORK/time.txt"; gw+=("$w"); gc+=("$(awk -v u="$u" -v s="$s" 'BEGIN {print u + s}')")
+    for j in 2 1; do
+      read -r w m c < <(once "$set" "$j")
+      walls[$j]+="$w "; cpus[$j]+="$c "
+      (( m > ${rss[$j]:-0} )) && rss[$j]=$m
+    done
+  done
+  w=$(median "${gw[@]}"); c=$(median "${gc[@]}")
+  awk -v n="$n" -v b="$mb" -v w="$w" -v c="$c" 'BEGIN {
+    printf "| %d bundles, %.1f MB | `gzip -dc`, `xargs -P2` | %.2f | %.2f | %.0f%% | – |\n", n, b/1e6, w, c, c*100/w }'
+  echo "$w" > "$WORK/p3-gzip"
+  for j in 2 1; do
+    # shellcheck disable=SC2086
+    w=$(median ${walls[$j]}); c=$(median ${cpus[$j]})
+    awk -v n="$n" -v b="$mb" -v w="$w" -v c="$c" -v j="$j" -v r="${rss[$j]}" 'BEGIN {
+      printf "| %d bundles, %.1f MB | `aksbundle batch -j%d` | %.2f | %.2f | %.0f%% | %.0f |\n", n, b/1e6, j, w, c, c*100/w, r/1024 }'
+    echo "$w" > "$WORK/p3-j$j"
+  done
+  awk -v g="$(cat "$WORK/p3-gzip")" -v a="$(cat "$WORK/p3-j2")" 'BEGIN {
+    printf "\n- P3, batch -j2 ≤ gzip -dc two at a time: %.2fx (%s)\n\n", a/g, (a <= g ? "met" : "missed") }'
+}
+p3
+[[ -n "${P3_ONLY:-}" ]] && exit 0
+
 echo "| set | bundles | MB on disk | jobs | wall s | bundles/s | MB/s | CPU s | CPU used | peak RSS MiB |"
 echo "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|"
 rows "200 mixed" "$WORK/sets/200" 1 2; w1=$(cat "$WORK/wall-1"); w2=$(cat "$WORK/wall-2")

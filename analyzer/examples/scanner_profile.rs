@@ -1,26 +1,30 @@
-//! Times the line scanner alone over a text file with the catalogue's plan and with an
-//! empty plan. `cargo run --release --example scanner_profile FILE`
+//! Times the line scanner alone over a text file: as an application's log, as an add-on's
+//! log (the Key Vault provider's), as a log of unknown pod (every log pattern), and with an
+//! empty plan; then the literal search alone, packed (SIMD) on lower-cased text and as a
+//! case-insensitive DFA. `cargo run --release --example scanner_profile FILE`
 use std::time::Instant;
 
 use analyzer::scan::{ScanPlan, Scanner, TextFile, TextSource};
 
-fn run(plan: &ScanPlan, text: &[u8]) -> f64 {
+fn file(ns: Option<&str>, pod: Option<&str>) -> TextFile {
+    TextFile {
+        file: "logs/ns/app-1/app.log".into(),
+        source: TextSource::Log,
+        namespace: ns.map(str::to_string),
+        pod: pod.map(str::to_string),
+        container: Some("app".into()),
+        previous: false,
+    }
+}
+
+fn run(plan: &ScanPlan, text: &[u8], f: &TextFile) -> (f64, usize) {
     let t = Instant::now();
     let mut s = Scanner::new(plan, 64 << 10);
     for chunk in text.chunks(text.len() / 300 + 1) {
-        let file = TextFile {
-            file: "logs/ns/app-1/app.log".into(),
-            source: TextSource::Log,
-            namespace: Some("ns".into()),
-            pod: Some("app-1".into()),
-            container: Some("app".into()),
-            previous: false,
-        };
-        s.scan(file, false, &mut &chunk[..]).unwrap();
+        s.scan(f.clone(), false, &mut &chunk[..]).unwrap();
     }
     let r = s.finish();
-    std::hint::black_box(r.hits.len());
-    t.elapsed().as_secs_f64()
+    (t.elapsed().as_secs_f64(), r.hits.len())
 }
 
 fn main() {
@@ -30,50 +34,85 @@ fn main() {
     let text = std::fs::read(&path).expect("readable file");
     let (cat, _) = analyzer::Catalogue::builtin();
     let plan = &cat.compiled().plan;
-    pieces(&text);
     let empty = ScanPlan::empty();
     let mb = text.len() as f64 / 1e6;
-    for _ in 0..2 {
-        let (a, b) = (run(plan, &text), run(&empty, &text));
+    println!(
+        "memchr newline count: {:.0} MB/s",
+        mb / time(|| memchr::memchr_iter(b'\n', &text).count())
+    );
+    let mut lower = text.clone();
+    println!(
+        "lower-casing in place: {:.0} MB/s",
+        mb / time(|| lower.make_ascii_lowercase())
+    );
+    let classes = [
+        (
+            "application log (shop/web-1)",
+            file(Some("shop"), Some("web-7d9c6b5f4d-x2x9z")),
+        ),
+        (
+            "add-on log (kube-system/secrets-store-provider-azure-abcde)",
+            file(
+                Some("kube-system"),
+                Some("secrets-store-provider-azure-abcde"),
+            ),
+        ),
+        ("pod unknown (every log pattern)", file(None, None)),
+    ];
+    for (name, f) in &classes {
+        let class = plan.class_of(f, false);
         println!(
-            "catalogue plan {:.0} MB/s, empty plan {:.0} MB/s",
-            mb / a,
-            mb / b
+            "{name}: {} of {} patterns, literal search {}",
+            class.ids().len(),
+            plan.patterns().len(),
+            if class.is_packed() {
+                "packed (SIMD)"
+            } else {
+                "DFA"
+            }
         );
     }
-}
-
-/// The scan's parts alone: newline counting, lower-casing, the literal search.
-fn pieces(text: &[u8]) {
-    let t = Instant::now();
-    let n = memchr::memchr_iter(b'\n', text).count();
-    println!(
-        "memchr newline count: {:.0} MB/s ({n} lines)",
-        text.len() as f64 / 1e6 / t.elapsed().as_secs_f64()
-    );
-    let t = Instant::now();
-    let mut lower = text.to_vec();
-    lower.make_ascii_lowercase();
-    println!(
-        "lower-casing: {:.0} MB/s",
-        text.len() as f64 / 1e6 / t.elapsed().as_secs_f64()
-    );
-    let (cat, _) = analyzer::Catalogue::builtin();
-    let mut lits: Vec<Vec<u8>> = cat
-        .compiled()
-        .plan
+    for _ in 0..2 {
+        for (name, f) in &classes {
+            let (t, hits) = run(plan, &text, f);
+            println!("  {name}: {:.0} MB/s ({hits} hits)", mb / t);
+        }
+        let (t, _) = run(&empty, &text, &classes[0].1);
+        println!("  empty plan: {:.0} MB/s", mb / t);
+    }
+    // The literal search alone, over every log pattern's literals.
+    let mut lits: Vec<Vec<u8>> = plan
         .patterns()
         .iter()
+        .filter(|p| p.sources.contains(&TextSource::Log))
         .filter_map(|p| analyzer::prefilter::required_literals(p.regex.as_str()))
         .flatten()
         .collect();
     lits.sort();
     lits.dedup();
-    let ac = aho_corasick::AhoCorasick::new(&lits).unwrap();
-    let t = Instant::now();
-    let n = ac.find_iter(&lower).count();
+    let ac = aho_corasick::AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+        .build(&lits)
+        .unwrap();
+    let mut n = 0;
+    let t = time(|| n = ac.find_iter(&text).count());
     println!(
-        "aho-corasick over lower-cased text: {:.0} MB/s ({n} hits)",
-        text.len() as f64 / 1e6 / t.elapsed().as_secs_f64()
+        "case-insensitive DFA, {} literals: {:.0} MB/s ({n} hits)",
+        lits.len(),
+        mb / t
     );
+    if let Some(p) = aho_corasick::packed::Searcher::new(lits.iter()) {
+        let t = time(|| n = p.find_iter(&lower).count());
+        println!(
+            "packed, whole literals, lower-cased text: {:.0} MB/s ({n} hits)",
+            mb / t
+        );
+    }
+}
+
+fn time<T>(f: impl FnOnce() -> T) -> f64 {
+    let t = Instant::now();
+    std::hint::black_box(f());
+    t.elapsed().as_secs_f64()
 }

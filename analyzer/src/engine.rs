@@ -209,7 +209,9 @@ pub fn scan_plan(catalogue: &Catalogue) -> (ScanPlan, Vec<Origin>) {
                 Source::Attachment => TextSource::Attachment,
                 _ => continue,
             };
-            let bytes = |p: &str| regex::bytes::Regex::new(p).expect("compiled at load as str");
+            // Compiled on first use: every pattern compiled as `str` (at load, or in the
+            // catalogue's tests) compiles over bytes.
+            let bytes = |p: &str| crate::scan::LineRegex::new(p);
             for (pi, p) in m.patterns.iter().enumerate() {
                 patterns.push(LinePattern {
                     sources: vec![source],
@@ -218,6 +220,7 @@ pub fn scan_plan(catalogue: &Catalogue) -> (ScanPlan, Vec<Origin>) {
                     exclude: m.exclude.iter().map(|r| bytes(r.as_str())).collect(),
                     group,
                     about_klog_pod: m.spec.about == Some(crate::rules::spec::About::KlogPod),
+                    scope: crate::scan::PodScope::of(m.spec.pods.as_ref(), m.pod_name.as_ref()),
                 });
                 origins.push(Origin {
                     rule: ri,
@@ -239,7 +242,13 @@ pub fn analyze(
     opts: &AnalyzeOptions,
 ) -> Result<Analysis, OpenError> {
     let compiled = catalogue.compiled();
-    let outcome = reader::read_bundle(path, &opts.limits, &compiled.plan)?;
+    // The event, status and manifest sets are needed only after the pass: they compile
+    // on another thread while the bundle is read (the log patterns compile per source
+    // class on the scanning thread, as the members arrive).
+    let outcome = std::thread::scope(|s| {
+        s.spawn(|| compiled.warm_sets());
+        reader::read_bundle(path, &opts.limits, &compiled.plan)
+    })?;
     let display = opts
         .display_path
         .clone()

@@ -19,35 +19,289 @@ pub enum TextSource {
     Attachment,
 }
 
-/// One line pattern of the plan, compiled.
+/// A line pattern's regex, over bytes (a log need not be UTF-8), compiled on first use.
+pub type LineRegex = crate::rules::lazy::Lazy<Regex>;
+
+/// One line pattern of the plan.
 #[derive(Debug, Clone)]
 pub struct LinePattern {
     /// Which sources the pattern applies to.
     pub sources: Vec<TextSource>,
     /// The pattern with its named captures.
-    pub regex: Regex,
+    pub regex: LineRegex,
     /// Patterns that must all match the same line too.
-    pub require: Vec<Regex>,
+    pub require: Vec<LineRegex>,
     /// Patterns none of which may match the line.
-    pub exclude: Vec<Regex>,
+    pub exclude: Vec<LineRegex>,
     /// Patterns of one group (one rule matcher) count a line once: the first that matches.
     pub group: usize,
     /// The line's klog `pod="ns/name"` key names the pod it is about (an add-on logging
     /// for another pod): captured as `target_namespace` and `target_pod`.
     pub about_klog_pod: bool,
+    /// The pods whose logs the pattern can apply to, as far as a log's path tells.
+    pub scope: PodScope,
 }
 
-/// Every line pattern of every rule, compiled once before the pass.
-#[derive(Debug, Clone)]
+/// Which pods' logs a pattern can apply to, decided from the namespace and pod name of
+/// the log alone: the pod objects may come after the logs in a stream, so labels are not
+/// known yet. A superset of the matcher's pod filter (`matchers::pod_ok`), which still
+/// decides after the pass: leaving a pattern out of a log this scope refuses never loses
+/// a hit that the filter would have kept.
+#[derive(Debug, Clone, Default)]
+pub struct PodScope {
+    /// The pod's namespace must be this.
+    pub namespace: Option<String>,
+    /// The pod's name must match this (set only when the name alone decides: a filter
+    /// without labels, whose name pattern applies whether or not the pod object is known).
+    pub name: Option<regex::Regex>,
+}
+
+impl PodScope {
+    /// The scope of a matcher's pod filter and its compiled name pattern.
+    pub fn of(
+        filter: Option<&crate::rules::spec::PodFilter>,
+        name: Option<&regex::Regex>,
+    ) -> PodScope {
+        let Some(f) = filter else {
+            return PodScope::default();
+        };
+        PodScope {
+            namespace: f.namespace.clone(),
+            name: if f.labels.is_empty() {
+                name.cloned()
+            } else {
+                None
+            },
+        }
+    }
+
+    /// True when a line of this pod's log may pass the filter. A log whose namespace or
+    /// pod is unknown (a dump section switches pods mid-file) is admitted.
+    pub fn admits(&self, namespace: Option<&str>, pod: Option<&str>) -> bool {
+        let (Some(ns), Some(pod)) = (namespace, pod) else {
+            return true;
+        };
+        self.namespace.as_deref().is_none_or(|want| want == ns)
+            && self.name.as_ref().is_none_or(|r| r.is_match(pod))
+    }
+
+    fn key(&self) -> (Option<&str>, Option<&str>) {
+        (
+            self.namespace.as_deref(),
+            self.name.as_ref().map(|r| r.as_str()),
+        )
+    }
+}
+
+/// Every line pattern of every rule. The automata are compiled per *source class*: the
+/// patterns that can apply to one member (its source, and which pod scopes admit its
+/// pod), on the first member of that class, and reused for every later one (and by every
+/// bundle of a batch run). An application's log is scanned with the patterns of no pod
+/// filter only; an add-on's log with those and its own.
+#[derive(Debug)]
 pub struct ScanPlan {
     patterns: Vec<LinePattern>,
-    set: RegexSet,
-    /// Literals of which every match of a prefiltered pattern contains one.
-    literals: Option<aho_corasick::AhoCorasick>,
-    /// The patterns without such literals, in one alternation (names removed).
-    residual: Option<Regex>,
+    /// Each pattern's required literals (lower-cased), `None` when it has none; found
+    /// when a class with the pattern is first compiled.
+    literals: Vec<std::sync::OnceLock<Option<Vec<Vec<u8>>>>>,
+    /// Distinct pod scopes of the patterns, and each pattern's index into them.
+    scopes: Vec<PodScope>,
+    scope_of: Vec<usize>,
+    classes: std::sync::Mutex<HashMap<ClassKey, std::sync::Arc<ClassPlan>>>,
     /// Pod names whose error-level lines are kept as context (provider, driver, NMI).
     context_pods: Regex,
+}
+
+impl Clone for ScanPlan {
+    fn clone(&self) -> ScanPlan {
+        ScanPlan {
+            patterns: self.patterns.clone(),
+            literals: self.literals.clone(),
+            scopes: self.scopes.clone(),
+            scope_of: self.scope_of.clone(),
+            classes: Default::default(),
+            context_pods: self.context_pods.clone(),
+        }
+    }
+}
+
+/// A member's source class: its source and, per pod scope, whether it admits the pod.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct ClassKey {
+    source: TextSource,
+    admitted: Vec<bool>,
+}
+
+/// The patterns of one source class, compiled for the pass.
+#[derive(Debug)]
+pub struct ClassPlan {
+    /// The plan's indices of the class's patterns, ascending.
+    ids: Vec<usize>,
+    /// The class's patterns as one set; `None` when the class has none.
+    set: Option<RegexSet>,
+    search: Candidates,
+    /// The class's patterns without required literals, in one alternation (names removed).
+    residual: Option<Regex>,
+}
+
+/// How a block is searched for the literals every match of a pattern contains.
+#[derive(Debug)]
+enum Candidates {
+    /// No pattern of the class has literals.
+    None,
+    /// A packed (SIMD, Teddy) searcher over the block lower-cased: for up to 64 literals.
+    Packed(aho_corasick::packed::Searcher),
+    /// An ASCII case-insensitive Aho-Corasick DFA over the block as it is.
+    Dfa(aho_corasick::AhoCorasick),
+}
+
+/// Literals a packed searcher takes at most (Teddy's limit).
+const PACKED_LITERALS: usize = 64;
+/// Bytes of a literal the packed searcher fingerprints.
+const FINGERPRINT: usize = 4;
+
+impl ClassPlan {
+    fn new(plan: &ScanPlan, ids: Vec<usize>) -> Result<ClassPlan, regex::Error> {
+        if ids.is_empty() {
+            return Ok(ClassPlan {
+                ids,
+                set: None,
+                search: Candidates::None,
+                residual: None,
+            });
+        }
+        let set = RegexSetBuilder::new(ids.iter().map(|&i| plan.patterns[i].regex.as_str()))
+            .multi_line(true)
+            .size_limit(64 << 20)
+            .dfa_size_limit(64 << 20)
+            .build()?;
+        let mut literals: Vec<Vec<u8>> = Vec::new();
+        let mut residual: Vec<String> = Vec::new();
+        let unnamed = regex::Regex::new(r"\(\?P?<[A-Za-z_][A-Za-z0-9_]*>").expect("static regex");
+        for &i in &ids {
+            let lits = plan.literals[i].get_or_init(|| {
+                crate::prefilter::required_literals(plan.patterns[i].regex.as_str())
+            });
+            match lits {
+                Some(l) => literals.extend(l.iter().cloned()),
+                None => residual.push(format!(
+                    "(?:{})",
+                    unnamed.replace_all(plan.patterns[i].regex.as_str(), "(?:")
+                )),
+            }
+        }
+        let search = candidates(literals).map_err(|e| regex::Error::Syntax(e.to_string()))?;
+        let residual = if residual.is_empty() {
+            None
+        } else {
+            Some(
+                regex::bytes::RegexBuilder::new(&residual.join("|"))
+                    .multi_line(true)
+                    .size_limit(64 << 20)
+                    .dfa_size_limit(64 << 20)
+                    .build()?,
+            )
+        };
+        Ok(ClassPlan {
+            ids,
+            set: Some(set),
+            search,
+            residual,
+        })
+    }
+
+    /// The plan's indices of the class's patterns.
+    pub fn ids(&self) -> &[usize] {
+        &self.ids
+    }
+
+    /// True when the packed searcher serves the class (for the profiling examples).
+    pub fn is_packed(&self) -> bool {
+        matches!(self.search, Candidates::Packed(_))
+    }
+
+    /// Where the next line that may match is: the first literal occurrence or
+    /// residual-pattern match at or after `pos`. `lower` is `data` lower-cased when the
+    /// packed searcher is used (see [`ClassPlan::needs_lower`]).
+    fn candidate(&self, data: &[u8], lower: &[u8], pos: usize) -> Option<usize> {
+        let lit = match &self.search {
+            Candidates::None => None,
+            Candidates::Packed(s) => s
+                .find_in(lower, aho_corasick::Span::from(pos..lower.len()))
+                .map(|m| m.start()),
+            Candidates::Dfa(ac) => ac
+                .find(aho_corasick::Input::new(data).span(pos..data.len()))
+                .map(|m| m.start()),
+        };
+        let res = self
+            .residual
+            .as_ref()
+            .and_then(|r| r.find_at(data, pos).map(|m| m.start()));
+        match (lit, res) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    fn needs_lower(&self) -> bool {
+        matches!(self.search, Candidates::Packed(_))
+    }
+}
+
+/// The literal search for a set of lower-cased literals: the packed searcher over
+/// lower-cased text when it takes them, each literal cut to start at its rarest bytes
+/// (Teddy fingerprints a literal's first bytes: a common start such as `fai` would
+/// stop it on every `failed`); else a case-insensitive DFA.
+fn candidates(mut literals: Vec<Vec<u8>>) -> Result<Candidates, aho_corasick::BuildError> {
+    literals.sort();
+    literals.dedup();
+    if literals.is_empty() {
+        return Ok(Candidates::None);
+    }
+    let mut cut: Vec<Vec<u8>> = literals.iter().map(|l| rare_suffix(l).to_vec()).collect();
+    cut.sort();
+    cut.dedup();
+    if cut.len() <= PACKED_LITERALS {
+        let mut config = aho_corasick::packed::Config::new();
+        config.match_kind(aho_corasick::packed::MatchKind::LeftmostFirst);
+        if let Some(s) = config.builder().extend(&cut).build() {
+            return Ok(Candidates::Packed(s));
+        }
+    }
+    aho_corasick::AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        // A full DFA: the fastest search without SIMD, a few MiB for a whole catalogue.
+        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+        .build(&literals)
+        .map(Candidates::Dfa)
+}
+
+/// The end of `literal` that starts where its first [`FINGERPRINT`] bytes are rarest in
+/// log text; every text containing the literal contains it.
+fn rare_suffix(literal: &[u8]) -> &[u8] {
+    if literal.len() <= FINGERPRINT {
+        return literal;
+    }
+    let best = (0..=literal.len() - FINGERPRINT)
+        .min_by_key(|&i| {
+            literal[i..i + FINGERPRINT]
+                .iter()
+                .map(|&b| u32::from(byte_rank(b)))
+                .sum::<u32>()
+        })
+        .unwrap_or(0);
+    &literal[best..]
+}
+
+/// How common a (lower-cased) byte is in log text, 0 (rare) to 255: letters by their
+/// English frequency, and the space, digits and punctuation that timestamps, klog
+/// headers, JSON and key=value pairs fill lines with.
+fn byte_rank(b: u8) -> u8 {
+    const COMMON: &[u8] = b" e\"ta0o1in2sr:.3l5c4d6u789h=-/pm,gf_y[]{}bwv\tk()x'q;jz";
+    match COMMON.iter().position(|&c| c == b) {
+        Some(i) => 255 - i as u8 * 4,
+        None => 0,
+    }
 }
 
 /// Error-level lines kept per context file.
@@ -60,55 +314,28 @@ const HITS_PER_PATTERN_FILE: usize = 32;
 const EXCERPT_BYTES: usize = 600;
 
 impl ScanPlan {
-    /// Compiles the plan. `patterns` keep their order: a hit's `pattern` is its index.
+    /// Prepares the plan; the automata are compiled per source class when first needed.
+    /// `patterns` keep their order: a hit's `pattern` is its index.
     pub fn new(patterns: Vec<LinePattern>) -> Result<ScanPlan, regex::Error> {
-        let set = RegexSetBuilder::new(patterns.iter().map(|p| p.regex.as_str()))
-            .multi_line(true)
-            .size_limit(64 << 20)
-            .dfa_size_limit(64 << 20)
-            .build()?;
-        let mut literals: Vec<Vec<u8>> = Vec::new();
-        let mut residual: Vec<String> = Vec::new();
-        let unnamed = regex::Regex::new(r"\(\?P?<[A-Za-z_][A-Za-z0-9_]*>").expect("static regex");
+        let literals = patterns.iter().map(|_| Default::default()).collect();
+        let mut scopes: Vec<PodScope> = Vec::new();
+        let mut scope_of = Vec::with_capacity(patterns.len());
         for p in &patterns {
-            match crate::prefilter::required_literals(p.regex.as_str()) {
-                Some(l) => literals.extend(l),
-                None => residual.push(format!(
-                    "(?:{})",
-                    unnamed.replace_all(p.regex.as_str(), "(?:")
-                )),
-            }
+            let i = match scopes.iter().position(|s| s.key() == p.scope.key()) {
+                Some(i) => i,
+                None => {
+                    scopes.push(p.scope.clone());
+                    scopes.len() - 1
+                }
+            };
+            scope_of.push(i);
         }
-        literals.sort();
-        literals.dedup();
-        let literals = if literals.is_empty() {
-            None
-        } else {
-            Some(
-                aho_corasick::AhoCorasick::builder()
-                    .ascii_case_insensitive(true)
-                    // A full DFA: the fastest search, a few MiB for the whole catalogue.
-                    .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-                    .build(&literals)
-                    .map_err(|e| regex::Error::Syntax(e.to_string()))?,
-            )
-        };
-        let residual = if residual.is_empty() {
-            None
-        } else {
-            Some(
-                regex::bytes::RegexBuilder::new(&residual.join("|"))
-                    .multi_line(true)
-                    .size_limit(64 << 20)
-                    .dfa_size_limit(64 << 20)
-                    .build()?,
-            )
-        };
         Ok(ScanPlan {
             patterns,
-            set,
             literals,
-            residual,
+            scopes,
+            scope_of,
+            classes: Default::default(),
             context_pods: Regex::new(
                 r"secrets-store|provider-azure|csi-driver|(^|-)nmi-|azure-cns|sc-|extension",
             )
@@ -126,21 +353,37 @@ impl ScanPlan {
         &self.patterns
     }
 
-    /// Where the next line that may match is: the first literal occurrence or
-    /// residual-pattern match at or after `pos`.
-    fn candidate(&self, data: &[u8], pos: usize) -> Option<usize> {
-        let lit = self.literals.as_ref().and_then(|ac| {
-            ac.find(aho_corasick::Input::new(data).span(pos..data.len()))
-                .map(|m| m.start())
-        });
-        let res = self
-            .residual
-            .as_ref()
-            .and_then(|r| r.find_at(data, pos).map(|m| m.start()));
-        match (lit, res) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
+    /// The compiled class of a member (built on first use).
+    pub fn class_of(&self, file: &TextFile, dump_logs: bool) -> std::sync::Arc<ClassPlan> {
+        let (ns, pod) = if dump_logs {
+            // A dump's sections switch pods: every scope admits it.
+            (None, None)
+        } else {
+            (file.namespace.as_deref(), file.pod.as_deref())
+        };
+        let key = ClassKey {
+            source: file.source,
+            admitted: self.scopes.iter().map(|s| s.admits(ns, pod)).collect(),
+        };
+        if let Some(c) = self.lock().get(&key) {
+            return c.clone();
         }
+        let ids: Vec<usize> = (0..self.patterns.len())
+            .filter(|&i| {
+                self.patterns[i].sources.contains(&key.source) && key.admitted[self.scope_of[i]]
+            })
+            .collect();
+        // Compiled outside the lock: another thread may build another class meanwhile
+        // (if both build the same one, the first stored wins).
+        let class = std::sync::Arc::new(
+            ClassPlan::new(self, ids).expect("patterns compiled one by one at load"),
+        );
+        self.lock().entry(key).or_insert(class).clone()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<ClassKey, std::sync::Arc<ClassPlan>>> {
+        // A panic while holding the lock leaves the map as it was: still usable.
+        self.classes.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -218,11 +461,15 @@ pub struct Scanner<'p> {
     plan: &'p ScanPlan,
     max_line: usize,
     buf: Vec<u8>,
+    /// The block lower-cased, for the packed literal search.
+    lower: Vec<u8>,
     results: ScanResults,
 }
 
 struct FileState {
     file: TextFile,
+    /// The patterns that can apply to this member.
+    class: std::sync::Arc<ClassPlan>,
     dump_logs: bool,
     context: bool,
     line_no: u64,
@@ -247,6 +494,7 @@ impl<'p> Scanner<'p> {
             plan,
             max_line,
             buf: vec![0; (256 << 10).max(max_line + 1)],
+            lower: Vec::new(),
             results: ScanResults::default(),
         }
     }
@@ -263,8 +511,10 @@ impl<'p> Scanner<'p> {
             .pod
             .as_deref()
             .is_some_and(|p| self.plan.context_pods.is_match(p.as_bytes()));
+        let class = self.plan.class_of(&file, dump_logs);
         let mut st = FileState {
             file,
+            class,
             dump_logs,
             context,
             line_no: 0,
@@ -411,12 +661,23 @@ impl<'p> Scanner<'p> {
             self.each_line(st, plan, data);
             return;
         }
+        let class = std::sync::Arc::clone(&st.class);
+        if class.ids.is_empty() {
+            self.count_lines(st, data);
+            return;
+        }
+        let mut lower = std::mem::take(&mut self.lower);
+        lower.clear();
+        if class.needs_lower() {
+            lower.extend_from_slice(data);
+            lower.make_ascii_lowercase();
+        }
         // Like ripgrep: search the whole block for a candidate (a required literal, or a
         // match of a pattern that has none), then look only at the line it is on; lines
         // without a candidate are counted, never visited.
         let mut pos = 0;
         while pos < data.len() {
-            let Some(at) = plan.candidate(data, pos) else {
+            let Some(at) = class.candidate(data, &lower, pos) else {
                 break;
             };
             let start = memchr::memrchr(b'\n', &data[pos..at]).map_or(pos, |i| pos + i + 1);
@@ -426,6 +687,7 @@ impl<'p> Scanner<'p> {
             pos = end;
         }
         self.count_lines(st, &data[pos..]);
+        self.lower = lower;
     }
 
     fn count_lines(&mut self, st: &mut FileState, data: &[u8]) {
@@ -503,15 +765,16 @@ impl<'p> Scanner<'p> {
                 ts: ts.clone().or_else(|| klog_time(text)),
             });
         }
-        if plan.patterns.is_empty() {
+        let Some(set) = &st.class.set else {
             return;
-        }
-        let matches = plan.set.matches(text);
+        };
+        let matches = set.matches(text);
         if !matches.matched_any() {
             return;
         }
         let mut groups_done: Vec<usize> = Vec::new();
-        for id in matches.iter() {
+        for local in matches.iter() {
+            let id = st.class.ids[local];
             let p = &plan.patterns[id];
             if groups_done.contains(&p.group) {
                 continue;
@@ -683,11 +946,12 @@ mod tests {
                 .iter()
                 .map(|p| LinePattern {
                     sources: vec![TextSource::Log],
-                    regex: Regex::new(p).unwrap(),
+                    regex: LineRegex::compiled(p).unwrap(),
                     require: vec![],
                     exclude: vec![],
                     group: 0,
                     about_klog_pod: false,
+                    scope: PodScope::default(),
                 })
                 .collect(),
         )
@@ -849,5 +1113,165 @@ mod tests {
         let r = s.finish();
         assert_eq!(r.hits[0].file.container.as_deref(), Some("b"));
         assert_eq!(r.hits[0].line, 5);
+    }
+
+    /// Every log line of the catalogue's cases and of the collected wordings.
+    fn catalogue_log_text() -> String {
+        fn walk(dir: &std::path::Path, out: &mut String) {
+            let Ok(rd) = std::fs::read_dir(dir) else {
+                return;
+            };
+            let mut entries: Vec<_> = rd.flatten().map(|e| e.path()).collect();
+            entries.sort();
+            for p in entries {
+                if p.is_dir() {
+                    walk(&p, out);
+                } else if p.extension().is_some_and(|e| e == "log")
+                    && p.components().any(|c| c.as_os_str() == "logs")
+                {
+                    if let Ok(t) = std::fs::read_to_string(&p) {
+                        out.push_str(&t);
+                        out.push('\n');
+                    }
+                }
+            }
+        }
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut text = String::new();
+        walk(&root.join("rules"), &mut text);
+        walk(&root.join("testdata").join("wordings"), &mut text);
+        text
+    }
+
+    type HitKey = (usize, u64, u64, Vec<(String, String)>);
+
+    fn hit_keys(hits: &[LineHit]) -> Vec<HitKey> {
+        let mut keys: Vec<HitKey> = hits
+            .iter()
+            .map(|h| {
+                let c = h.captures.iter().map(|(k, v)| (k.clone(), v.clone()));
+                (h.pattern, h.line, h.count, c.collect())
+            })
+            .collect();
+        keys.sort();
+        keys
+    }
+
+    /// The per-source-class plans find, for each log, exactly the hits that scanning it
+    /// with every log pattern finds and that its patterns' pod scopes admit.
+    #[test]
+    fn a_source_class_finds_what_the_full_set_finds_for_its_pods() {
+        let (cat, errors) = crate::Catalogue::builtin();
+        assert!(errors.is_empty(), "{errors:?}");
+        let (plan, _) = crate::engine::scan_plan(&cat);
+        let text = catalogue_log_text();
+        assert!(text.len() > 10_000, "{} bytes of case logs", text.len());
+        // A file whose pod is unknown is scanned with every log pattern.
+        let mut s = Scanner::new(&plan, 64 << 10);
+        let mut unknown = file("x");
+        unknown.namespace = None;
+        unknown.pod = None;
+        s.scan(unknown, false, &mut text.as_bytes()).unwrap();
+        let all = s.finish().hits;
+        assert!(all.len() > 20, "{} hits over the case logs", all.len());
+        let every_log_pattern = plan
+            .patterns()
+            .iter()
+            .filter(|p| p.sources.contains(&TextSource::Log))
+            .count();
+        let pods = [
+            ("shop", "web-7d9c6b5f4d-x2x9z"),
+            ("kube-system", "coredns-789789675-2kq9v"),
+            ("shop", "coredns-789789675-2kq9v"),
+            ("kube-system", "aks-secrets-store-provider-azure-abcde"),
+            ("kube-system", "secrets-store-provider-azure-abcde"),
+            ("kube-system", "extension-agent-6d9f8c7b5-q2w3e"),
+            ("sc-system", "sc-controller-5f6d7c8b9-zz1xx"),
+        ];
+        let mut smaller = 0;
+        for (ns, pod) in pods {
+            let mut f = file(pod);
+            f.namespace = Some(ns.into());
+            let class = plan.class_of(&f, false);
+            if class.ids().len() < every_log_pattern {
+                smaller += 1;
+            }
+            let mut s = Scanner::new(&plan, 64 << 10);
+            s.scan(f, false, &mut text.as_bytes()).unwrap();
+            let got = hit_keys(&s.finish().hits);
+            let want: Vec<LineHit> = all
+                .iter()
+                .filter(|h| plan.patterns()[h.pattern].scope.admits(Some(ns), Some(pod)))
+                .cloned()
+                .collect();
+            assert!(!want.is_empty(), "{ns}/{pod}: no hit to compare");
+            assert_eq!(got, hit_keys(&want), "{ns}/{pod}");
+        }
+        assert!(smaller >= 3, "only {smaller} pods got a smaller class");
+    }
+
+    /// A pod scope must admit every log the matcher's pod filter can accept after the
+    /// pass, whether or not the pod object is in the bundle, whatever its labels.
+    #[test]
+    fn pod_scopes_admit_every_pod_the_pod_filter_accepts() {
+        use crate::index::{Index, NamespaceObjects};
+        let (cat, _) = crate::Catalogue::builtin();
+        let namespaces = ["kube-system", "sc-system", "shop"];
+        let names = [
+            "coredns-789789675-2kq9v",
+            "secrets-store-provider-azure-abcde",
+            "extension-agent-6d9f8c7b5-q2w3e",
+            "web-1",
+        ];
+        let mut label_sets: Vec<serde_json::Value> = vec![serde_json::json!({})];
+        for m in cat.rules.iter().flat_map(|r| &r.matchers) {
+            if let Some(f) = &m.spec.pods {
+                label_sets.extend(f.labels.iter().map(|l| serde_json::json!(l)));
+            }
+        }
+        let mut checked = 0;
+        let mut refused = 0;
+        for ns in namespaces {
+            for name in names {
+                let mut indexes = vec![Index::default()];
+                for labels in &label_sets {
+                    let mut ix = Index::default();
+                    let pod = serde_json::json!([{
+                        "metadata": {"name": name, "namespace": ns, "labels": labels},
+                        "spec": {"volumes": [{"name": "kv", "csi": {"driver": "secrets-store.csi.k8s.io"}}]},
+                    }]);
+                    ix.namespaces.insert(
+                        ns.into(),
+                        NamespaceObjects {
+                            pods: Some(serde_json::from_value(pod).unwrap()),
+                            ..Default::default()
+                        },
+                    );
+                    indexes.push(ix);
+                }
+                for m in cat.rules.iter().flat_map(|r| &r.matchers) {
+                    let scope = PodScope::of(m.spec.pods.as_ref(), m.pod_name.as_ref());
+                    let admits = scope.admits(Some(ns), Some(name));
+                    refused += usize::from(!admits);
+                    for ix in &indexes {
+                        let ok = crate::matchers::pod_ok(
+                            m.spec.pods.as_ref(),
+                            m.pod_name.as_ref(),
+                            ix,
+                            ns,
+                            name,
+                        );
+                        assert!(
+                            admits || !ok,
+                            "{ns}/{name}: scope refuses what the filter accepts ({:?})",
+                            m.spec.pods
+                        );
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 1000, "{checked}");
+        assert!(refused > 0, "no scope refused anything");
     }
 }

@@ -25,10 +25,12 @@ pub struct Origin {
     pub pattern: usize,
 }
 
-/// All patterns of one source across the catalogue.
+/// All patterns of one source across the catalogue, as one set compiled on first use
+/// (a bundle without events never compiles the event patterns).
 #[derive(Debug, Clone)]
 pub struct SourceSet {
-    set: RegexSet,
+    patterns: Vec<String>,
+    set: std::sync::OnceLock<RegexSet>,
     origins: Vec<Origin>,
 }
 
@@ -52,12 +54,29 @@ impl SourceSet {
                 }
             }
         }
-        let set = regex::RegexSetBuilder::new(&pats)
-            .size_limit(64 << 20)
-            .dfa_size_limit(64 << 20)
-            .build()
-            .unwrap_or_else(|_| RegexSet::empty());
-        SourceSet { set, origins }
+        SourceSet {
+            patterns: pats,
+            set: std::sync::OnceLock::new(),
+            origins,
+        }
+    }
+
+    /// The compiled set.
+    fn set(&self) -> &RegexSet {
+        self.set.get_or_init(|| {
+            regex::RegexSetBuilder::new(&self.patterns)
+                .size_limit(64 << 20)
+                .dfa_size_limit(64 << 20)
+                .build()
+                .unwrap_or_else(|_| RegexSet::empty())
+        })
+    }
+
+    /// Compiles the set now (on another thread while the bundle is read).
+    pub fn warm(&self) {
+        if !self.is_empty() {
+            self.set();
+        }
     }
 
     /// True when no rule reads this source.
@@ -76,7 +95,7 @@ impl SourceSet {
             return out;
         }
         let mut done_matchers: Vec<(usize, usize)> = Vec::new();
-        for id in self.set.matches(text).iter() {
+        for id in self.set().matches(text).iter() {
             let o = self.origins[id];
             // One hit per matcher even when several of its patterns match.
             if done_matchers.contains(&(o.rule, o.matcher)) {

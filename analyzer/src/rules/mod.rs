@@ -2,6 +2,7 @@
 //! user's own rules (`--rules DIR`) in the same format. Loading compiles every regex and
 //! template and reports every broken file at once, each with its path.
 
+pub mod lazy;
 pub mod spec;
 
 use std::collections::HashSet;
@@ -22,13 +23,17 @@ pub struct EmbeddedRule {
 
 include!(concat!(env!("OUT_DIR"), "/catalogue.rs"));
 
+/// A text pattern of a rule: compiled at load for user rules, on first use for the
+/// built-in catalogue (see [`lazy`]).
+pub type RuleRegex = lazy::Lazy<regex::Regex>;
+
 /// A matcher with its regexes compiled.
 #[derive(Debug, Clone)]
 pub struct CompiledMatcher {
     pub spec: MatcherSpec,
-    pub patterns: Vec<regex::Regex>,
-    pub require: Vec<regex::Regex>,
-    pub exclude: Vec<regex::Regex>,
+    pub patterns: Vec<RuleRegex>,
+    pub require: Vec<RuleRegex>,
+    pub exclude: Vec<RuleRegex>,
     pub pod_name: Option<regex::Regex>,
 }
 
@@ -89,9 +94,30 @@ pub struct Compiled {
     pub manifest_errors: crate::matchers::SourceSet,
 }
 
+impl Compiled {
+    /// Compiles the event, container status and manifest error sets now.
+    pub fn warm_sets(&self) {
+        self.events.warm();
+        self.statuses.warm();
+        self.manifest_errors.warm();
+    }
+}
+
 impl Catalogue {
-    /// The built-in catalogue. Errors here are bugs caught by the meta-tests.
+    /// The built-in catalogue. Errors here are bugs caught by the meta-tests. Its text
+    /// patterns compile on first use and its templates are not compiled ahead: the
+    /// catalogue's tests check both ([`Catalogue::builtin_checked`]).
     pub fn builtin() -> (Catalogue, Vec<RuleError>) {
+        Catalogue::builtin_with(false)
+    }
+
+    /// The built-in catalogue with every regex and template compiled at load, as a user
+    /// rule is: what the tests use to prove [`Catalogue::builtin`] safe.
+    pub fn builtin_checked() -> (Catalogue, Vec<RuleError>) {
+        Catalogue::builtin_with(true)
+    }
+
+    fn builtin_with(eager: bool) -> (Catalogue, Vec<RuleError>) {
         use rayon::prelude::*;
         let mut errors = Vec::new();
         let mut rules = Vec::new();
@@ -101,7 +127,7 @@ impl Catalogue {
             .map(|e| {
                 let origin = format!("rules/{}", e.dir);
                 let area = e.dir.split('/').next().unwrap_or("").to_string();
-                compile(e.yaml, &origin, &area, e.readme)
+                compile_with(e.yaml, &origin, &area, e.readme, eager)
             })
             .collect();
         for c in compiled {
@@ -335,6 +361,18 @@ fn yaml_nesting(yaml: &str) -> usize {
 
 /// Compiles one rule file; every problem in it is returned.
 pub fn compile(yaml: &str, origin: &str, area: &str, readme: &str) -> Result<Rule, Vec<RuleError>> {
+    compile_with(yaml, origin, area, readme, true)
+}
+
+/// Like [`compile`]; without `eager`, for rules known good (the built-in catalogue), text
+/// patterns compile on first use and templates are not test-compiled.
+fn compile_with(
+    yaml: &str,
+    origin: &str,
+    area: &str,
+    readme: &str,
+    eager: bool,
+) -> Result<Rule, Vec<RuleError>> {
     let err = |message: String| RuleError {
         path: origin.to_string(),
         message,
@@ -388,6 +426,19 @@ pub fn compile(yaml: &str, origin: &str, area: &str, readme: &str) -> Result<Rul
             None
         }
     };
+    let lazy_re = |p: &str, errors: &mut Vec<RuleError>| {
+        if eager {
+            match RuleRegex::compiled(p) {
+                Ok(r) => Some(r),
+                Err(e) => {
+                    errors.push(err(format!("bad regex {p:?}: {e}")));
+                    None
+                }
+            }
+        } else {
+            Some(RuleRegex::new(p))
+        }
+    };
     let mut matchers = Vec::new();
     for m in &spec.matchers {
         if m.patterns.is_empty() {
@@ -406,17 +457,17 @@ pub fn compile(yaml: &str, origin: &str, area: &str, readme: &str) -> Result<Rul
         let patterns = m
             .patterns
             .iter()
-            .filter_map(|p| re(p, &mut errors))
+            .filter_map(|p| lazy_re(p, &mut errors))
             .collect();
         let require = m
             .require
             .iter()
-            .filter_map(|p| re(p, &mut errors))
+            .filter_map(|p| lazy_re(p, &mut errors))
             .collect();
         let exclude = m
             .exclude
             .iter()
-            .filter_map(|p| re(p, &mut errors))
+            .filter_map(|p| lazy_re(p, &mut errors))
             .collect();
         let pod_name = m
             .pods
@@ -470,7 +521,7 @@ pub fn compile(yaml: &str, origin: &str, area: &str, readme: &str) -> Result<Rul
         {
             templates.push(("remediation text", t.clone()));
         }
-        if let Some(w) = &step.when {
+        if let Some(w) = step.when.as_ref().filter(|_| eager) {
             let compiled = crate::render::check_expression(w).and_then(|()| {
                 crate::render::guarded(|| {
                     env.compile_expression(w)
@@ -484,7 +535,7 @@ pub fn compile(yaml: &str, origin: &str, area: &str, readme: &str) -> Result<Rul
             }
         }
     }
-    for (what, t) in templates {
+    for (what, t) in templates.into_iter().filter(|_| eager) {
         let compiled = crate::render::guarded(|| {
             env.template_from_str(&t)
                 .map(|_| ())
@@ -619,6 +670,27 @@ remediation:
         .unwrap();
         let t = rule.spec.remediation[0].text.get("en");
         assert_eq!(crate::render::render_text(t, &serde_json::json!({})), t);
+    }
+
+    /// `Catalogue::builtin` skips the checks of load (its regexes compile on first use, its
+    /// templates at render): this is what proves it may.
+    #[test]
+    fn the_builtin_catalogue_passes_every_check_of_load() {
+        let (checked, errors) = Catalogue::builtin_checked();
+        assert!(errors.is_empty(), "{errors:?}");
+        let (lazy, errors) = Catalogue::builtin();
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(lazy.rules.len(), checked.rules.len());
+        let mut n = 0;
+        for m in lazy.rules.iter().flat_map(|r| &r.matchers) {
+            for p in m.patterns.iter().chain(&m.require).chain(&m.exclude) {
+                assert!(!p.is_compiled(), "{} compiled at load", p.as_str());
+                let bytes: lazy::Lazy<regex::bytes::Regex> = lazy::Lazy::new(p.as_str());
+                assert!(bytes.try_get().is_ok(), "{}", p.as_str());
+                n += 1;
+            }
+        }
+        assert!(n > 100, "{n} patterns");
     }
 
     #[test]
