@@ -16,7 +16,10 @@ const PROVIDER_APPS: &[&str] = &[
 ];
 
 /// The `kv_egress_blocked` check.
-pub fn check(inputs: &Inputs, _rule: usize, mut hits: Vec<Hit>) -> Vec<Hit> {
+/// A provider line that names no pod is first tied to the pods it explains (see
+/// `kv_cause`), so the provider facts land on those pods' hits.
+pub fn check(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
+    let mut hits = super::kv_cause::correlate(inputs, hits);
     enrich(
         inputs.index,
         |ns| inputs.object_file(ns, "pods.json"),

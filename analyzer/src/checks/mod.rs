@@ -32,7 +32,9 @@ mod ipam_ip_leak;
 mod job_failed;
 mod konnectivity_tunnel;
 mod kubelet_pleg_unhealthy;
+mod kv_cause;
 mod kv_egress_blocked;
+mod kv_mount_failed;
 mod loadbalancer_pending;
 mod namespace_terminating;
 mod nnc_ip_exhausted;
@@ -98,6 +100,8 @@ pub const CHECKS: &[(&str, CheckFn)] = &[
     ("konnectivity_tunnel", konnectivity_tunnel::check),
     ("kubelet_pleg_unhealthy", kubelet_pleg_unhealthy::check),
     ("kv_egress_blocked", kv_egress_blocked::check),
+    ("kv_mount_failed", kv_mount_failed::check),
+    ("kv_provider_cause", kv_cause::check),
     ("loadbalancer_pending", loadbalancer_pending::check),
     ("namespace_terminating", namespace_terminating::check),
     ("nnc_ip_exhausted", nnc_ip_exhausted::check),
