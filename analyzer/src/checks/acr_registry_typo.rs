@@ -2,7 +2,10 @@
 //! (`myacr.azureacr.io`, `myacr.azurcr.io`, `myacr.azurecr.com` ...): structural, over every
 //! container image of every pod. The domain suffix of the host is compared with
 //! `azurecr.io` by edit distance (adjacent swaps count one); a correct ACR host, a
-//! sovereign-cloud ACR host and unrelated registries are never flagged.
+//! sovereign-cloud ACR host and unrelated registries are never flagged. Pull failures in
+//! events and pasted text (a describe paste, a kubelet journal) name the image too, so a
+//! bundle without the pod, or a ticket with only a paste, still shows the typo: matcher
+//! hits are kept when the image they captured has a misspelt host, and dropped otherwise.
 
 use std::collections::BTreeMap;
 
@@ -19,8 +22,10 @@ const ACR_DOMAINS: &[&str] = &["azurecr.io", "azurecr.cn", "azurecr.us", "azurec
 const MAX_DISTANCE: usize = 2;
 
 /// The `acr_registry_typo` check: adds one hit per pod container whose image host looks
-/// like a misspelt ACR login server. Matcher hits, if any, pass through.
-pub fn check(inputs: &Inputs, _rule: usize, mut hits: Vec<Hit>) -> Vec<Hit> {
+/// like a misspelt ACR login server, and keeps the matcher hits (pull failures naming an
+/// image) whose image host is one.
+pub fn check(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
+    let mut hits: Vec<Hit> = hits.into_iter().filter_map(typo_of_hit).collect();
     for pod in inputs.index.pods() {
         let ns = pod.metadata.namespace.as_deref().unwrap_or("default");
         for c in pod.all_containers() {
@@ -65,6 +70,24 @@ pub fn check(inputs: &Inputs, _rule: usize, mut hits: Vec<Hit>) -> Vec<Hit> {
         }
     }
     hits
+}
+
+/// A pull-failure hit whose captured `image` has a misspelt registry host, with the
+/// facts the rule shows; `None` for every other image.
+fn typo_of_hit(mut h: Hit) -> Option<Hit> {
+    let image = h
+        .facts
+        .get("image")?
+        .trim_matches(|c| c == '\\' || c == '"')
+        .to_string();
+    let host = split_image(&image).registry;
+    let intended = intended_host(&host)?;
+    h.facts
+        .insert("intended_image".into(), image.replacen(&host, &intended, 1));
+    h.facts.insert("intended_host".into(), intended);
+    h.facts.insert("host".into(), host);
+    h.facts.insert("image".into(), image);
+    Some(h)
 }
 
 /// The workload a pod belongs to: a ReplicaSet's Deployment (its name without the

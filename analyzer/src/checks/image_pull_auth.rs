@@ -1,6 +1,8 @@
 //! Enriches image pull failures (401, 403, not found, timeout) with the image reference
 //! split into registry, repository and tag, the registry's address when the pull timed out,
-//! and the pod's `imagePullSecrets`, which decide the order of the remediation steps.
+//! how the registry could not be reached (DNS, TCP, TLS, an HTTP 5xx), whether the failing
+//! request went to a data endpoint rather than the login server, and the pod's
+//! `imagePullSecrets`, which decide the order of the remediation steps.
 
 use std::sync::LazyLock;
 
@@ -59,12 +61,24 @@ pub fn split_image(image: &str) -> ImageRef {
 
 static IMAGE_IN_TEXT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r#"(?i)(?:pull(?:ing)? image|resolve reference|pull and unpack image) \\?"([^"\\\s]+)\\?""#,
+        r#"(?i)(?:pull(?:ing)? image|resolve reference|pull and unpack image|PullImage) \\*"([^"\\\s]+)\\*""#,
     )
     .expect("static regex")
 });
 static DIAL_TIMEOUT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)dial tcp (\[[0-9a-f:]+\]|[0-9.]+):(\d+): (?:i/o timeout|connect: connection timed out)")
+    Regex::new(r"(?i)dial tcp (\[[0-9a-f:]+\]|[0-9.]+):(\d+): (?:i/o timeout|connect: connection timed out|connectex: A connection attempt failed)")
+        .expect("static regex")
+});
+/// A failed DNS lookup of a host, as Go's resolver words it.
+static DNS_LOOKUP: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)dial tcp: lookup ([^\s:]+)(?: on (\S+?))?: (?:(no such host|server misbehaving)|(?:read udp \S+: )?i/o timeout)",
+    )
+    .expect("static regex")
+});
+/// An HTTP 5xx from the registry, its data endpoint or a proxy on the way.
+static HTTP_5XX: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(50[0-4]) (?:Internal Server Error|Bad Gateway|Service Unavailable|Gateway Time-?out)\b|HTTP status: (50[0-4])\b")
         .expect("static regex")
 });
 static URL_HOST: LazyLock<Regex> = LazyLock::new(|| {
@@ -96,14 +110,32 @@ pub fn enrich(inputs: &Inputs, mut h: Hit) -> Hit {
             h.facts.insert("digest".into(), r.digest);
         }
     }
+    // A text that names no image (az aks check-acr output) may still name the registry.
+    if !h.facts.contains_key("acr_name") {
+        if let Some(name) = h.facts.get("registry").and_then(|r| acr_name(r)) {
+            h.facts.insert("acr_name".into(), name);
+        }
+    }
     if let Some(c) = DIAL_TIMEOUT.captures(&message) {
         let ip = c[1].trim_matches(|ch| ch == '[' || ch == ']');
         h.facts.insert("registry_ip".into(), ip.to_string());
         h.facts.insert("registry_port".into(), c[2].to_string());
     }
     if let Some(c) = URL_HOST.captures(&message) {
-        h.facts
-            .insert("endpoint_host".into(), c[1].to_ascii_lowercase());
+        let host = c[1].to_ascii_lowercase();
+        if is_data_endpoint(&host) {
+            h.facts.insert("data_endpoint".into(), host.clone());
+        }
+        h.facts.insert("endpoint_host".into(), host);
+    }
+    // Azure Storage's own refusal (an XML body with AuthorizationFailure): the layers or the
+    // image configuration were refused by the storage behind the registry.
+    if message.contains("AuthorizationFailure") {
+        h.facts.insert("storage_refused".into(), "true".into());
+    }
+    if let Some((failure, extra)) = unreachable(&message) {
+        h.facts.insert("failure".into(), failure.into());
+        h.facts.extend(extra);
     }
     if let Some(vmss) = h.facts.get("node").and_then(|n| vmss_of(n)) {
         h.facts.insert("vmss".into(), vmss);
@@ -134,6 +166,55 @@ pub fn enrich(inputs: &Inputs, mut h: Hit) -> Hit {
         }
     }
     h
+}
+
+/// How a pull failed to reach its registry, with the facts that say where: `dns`
+/// (`no such host`), `dns_timeout`, `tcp_timeout`, `tls_timeout`, `http_timeout`
+/// (no answer within the client's deadline) or `http_5xx` (an answer, but a server or
+/// gateway error). The first that applies, in that order.
+pub fn unreachable(message: &str) -> Option<(&'static str, Vec<(String, String)>)> {
+    let mut facts = Vec::new();
+    if let Some(c) = DNS_LOOKUP.captures(message) {
+        facts.push(("lookup_host".to_string(), c[1].to_ascii_lowercase()));
+        if let Some(server) = c.get(2) {
+            facts.push(("dns_server".to_string(), server.as_str().to_string()));
+        }
+        let failure = if c.get(3).is_some() {
+            "dns"
+        } else {
+            "dns_timeout"
+        };
+        return Some((failure, facts));
+    }
+    if DIAL_TIMEOUT.is_match(message) {
+        return Some(("tcp_timeout", facts));
+    }
+    let lower = message.to_ascii_lowercase();
+    if lower.contains("tls handshake timeout") {
+        return Some(("tls_timeout", facts));
+    }
+    if lower.contains("client.timeout exceeded")
+        || lower.contains("request canceled while waiting for connection")
+    {
+        return Some(("http_timeout", facts));
+    }
+    if let Some(c) = HTTP_5XX.captures(message) {
+        let status = c.get(1).or(c.get(2)).map_or("", |m| m.as_str());
+        facts.push(("http_status".to_string(), status.to_string()));
+        return Some(("http_5xx", facts));
+    }
+    None
+}
+
+/// Whether `host` serves an Azure Container Registry's layers rather than its API: a
+/// dedicated data endpoint (`<registry>.<region>.data.azurecr.io`) or the storage account
+/// behind a registry without one (`*.blob.core.windows.net`, also in sovereign clouds).
+pub fn is_data_endpoint(host: &str) -> bool {
+    let host = host.to_ascii_lowercase();
+    [".data.azurecr.io", ".data.azurecr.cn", ".data.azurecr.us"]
+        .iter()
+        .any(|s| host.ends_with(s))
+        || host.contains(".blob.core.")
 }
 
 /// The scale set of an AKS VMSS node (`aks-nodepool1-12345678-vmss000000` →
@@ -199,6 +280,44 @@ mod tests {
         let c = DIAL_TIMEOUT.captures(m).unwrap();
         assert_eq!((&c[1], &c[2]), ("10.10.0.5", "443"));
         assert_eq!(&URL_HOST.captures(m).unwrap()[1], "myacr.azurecr.io");
+    }
+
+    #[test]
+    fn unreachable_registries_are_told_apart() {
+        let kind = |m: &str| unreachable(m).map(|(k, _)| k);
+        let (k, facts) = unreachable(r#"failed to do request: Head "https://contosoacr.azurecr.io/v2/app/manifests/v1": dial tcp: lookup contosoacr.azurecr.io on 168.63.129.16:53: no such host"#).unwrap();
+        assert_eq!(k, "dns");
+        assert!(facts.contains(&("lookup_host".into(), "contosoacr.azurecr.io".into())));
+        assert!(facts.contains(&("dns_server".into(), "168.63.129.16:53".into())));
+        assert_eq!(
+            kind("dial tcp: lookup contosoacr.azurecr.io on 10.0.0.10:53: read udp 10.244.0.5:41234->10.0.0.10:53: i/o timeout"),
+            Some("dns_timeout")
+        );
+        assert_eq!(
+            kind("Get https://x.azurecr.io/v2/: dial tcp: lookup x.azurecr.io: no such host"),
+            Some("dns")
+        );
+        assert_eq!(
+            kind("dial tcp 52.239.177.228:443: connectex: A connection attempt failed because the connected party did not properly respond after a period of time"),
+            Some("tcp_timeout")
+        );
+        assert_eq!(
+            kind("Get https://x.azurecr.io/v2/: net/http: TLS handshake timeout"),
+            Some("tls_timeout")
+        );
+        let (k, facts) = unreachable(
+            "rpc error: code = Unknown desc = received unexpected HTTP status: 504 Gateway Timeout",
+        )
+        .unwrap();
+        assert_eq!(k, "http_5xx");
+        assert_eq!(facts, vec![("http_status".to_string(), "504".to_string())]);
+        assert_eq!(
+            kind("failed to fetch oauth token: unexpected status: 401 Unauthorized"),
+            None
+        );
+        assert!(is_data_endpoint("contosoacr.westeurope.data.azurecr.io"));
+        assert!(is_data_endpoint("mcrcus0.blob.core.windows.net"));
+        assert!(!is_data_endpoint("contosoacr.azurecr.io"));
     }
 
     #[test]
