@@ -2,6 +2,12 @@
 //! with failed pods or a `Failed` condition is the sign. The finding shows the job's
 //! status, its pods with their nodes and container states, and the error-level lines of
 //! the pods' logs that the reading pass kept (`sc-` pods are context pods of the scan).
+//!
+//! When `jobs.json` does not hold the job (not collected, a foreign layout, only pasted
+//! text), the job controller's event about it (`BackoffLimitExceeded`, `DeadlineExceeded`:
+//! events.json or the Events table of a pasted `kubectl describe job`) or Helm's
+//! `job failed: BackoffLimitExceeded` inside the extension's error say the same, and become
+//! the finding instead.
 
 use std::collections::BTreeSet;
 
@@ -95,8 +101,68 @@ pub(super) fn status_text(job: &Job) -> String {
     text
 }
 
-/// The `sc_job_failed` check. Hits of text matchers, if a rule gives it any, are log lines
-/// of job pods: they become context of the job's finding, never findings of their own.
+/// True when a text hit is about the job: an event of `sc-system/job/sc-job`, or Helm's
+/// `job failed: <reason>` in pasted text or the extension agent's log (those matchers
+/// capture the reason and require Service Connector context on the line).
+fn about_the_job(h: &Hit) -> bool {
+    match h.facts.get("kind").map(String::as_str) {
+        Some("job") => {
+            h.facts.get("namespace").map(String::as_str) == Some(NAMESPACE)
+                && h.facts.get("name").map(String::as_str) == Some(JOB)
+        }
+        Some(_) => false,
+        None => h.facts.contains_key("condition_reason"),
+    }
+}
+
+/// Findings from text alone, when the bundle does not hold the job: one hit per line,
+/// all on the job's object.
+fn from_text(inputs: &Inputs, hits: Vec<Hit>) -> Vec<Hit> {
+    let object = format!("{NAMESPACE}/job/{JOB}");
+    let context: Vec<Evidence> = inputs
+        .scan
+        .context
+        .iter()
+        .filter(|c| {
+            c.file.namespace.as_deref() == Some(NAMESPACE)
+                && c.file.pod.as_deref().is_some_and(is_job_pod_name)
+        })
+        .map(|c| inputs.context_evidence(c))
+        .take(MAX_LINES)
+        .collect();
+    hits.into_iter()
+        .filter(about_the_job)
+        .map(|mut h| {
+            let reason = h
+                .facts
+                .get("condition_reason")
+                .or_else(|| h.facts.get("reason"))
+                .cloned()
+                .unwrap_or_else(|| "Failed".into());
+            let message = h.facts.get("message").cloned();
+            h.facts.insert("namespace".into(), NAMESPACE.into());
+            h.facts.insert("name".into(), JOB.into());
+            h.facts.insert("kind".into(), "job".into());
+            h.facts.insert("condition_reason".into(), reason.clone());
+            let status = match &message {
+                Some(m) if !m.is_empty() => format!("Failed: {reason} ({m})"),
+                _ => format!("Failed: {reason}"),
+            };
+            h.facts.insert("status".into(), status);
+            if let Some(m) = message {
+                h.facts.insert("condition_message".into(), m);
+            }
+            h.object = Some(object.clone());
+            h.weak_object = false;
+            h.evidence.extend(context.iter().cloned());
+            h
+        })
+        .collect()
+}
+
+/// The `sc_job_failed` check. With the job in `jobs.json`, its status decides and the text
+/// hits that are log lines of its pods become context; without it, the text hits about the
+/// job are the findings.
 pub fn check(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
     let Some(job) = inputs
         .index
@@ -105,7 +171,7 @@ pub fn check(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
         .and_then(|n| n.jobs.as_ref())
         .and_then(|jobs| jobs.iter().find(|j| j.metadata.name == JOB))
     else {
-        return Vec::new();
+        return from_text(inputs, hits);
     };
     if !failed(job) {
         return Vec::new();
@@ -298,6 +364,100 @@ mod tests {
             POD
         )
         .is_empty());
+    }
+
+    fn text_hit(facts: &[(&str, &str)]) -> Hit {
+        Hit {
+            facts: facts
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            ..Hit::default()
+        }
+    }
+
+    fn run_without_jobs(hits: Vec<Hit>) -> Vec<Hit> {
+        let index = Index::default();
+        let scan = ScanResults::default();
+        let cat = Catalogue::default();
+        let inputs = Inputs {
+            index: &index,
+            scan: &scan,
+            catalogue: &cat,
+            line_origins: &[],
+            clock: crate::time::Clock::of("2026-11-22T04:00:00Z"),
+        };
+        check(&inputs, 0, hits)
+    }
+
+    #[test]
+    fn without_jobs_json_the_job_event_is_the_finding() {
+        let hits = run_without_jobs(vec![
+            text_hit(&[
+                ("kind", "job"),
+                ("namespace", "sc-system"),
+                ("name", "sc-job"),
+                ("reason", "BackoffLimitExceeded"),
+                ("message", "Job has reached the specified backoff limit"),
+            ]),
+            text_hit(&[
+                ("kind", "job"),
+                ("namespace", "shop"),
+                ("name", "db-migrate-29123"),
+                ("reason", "BackoffLimitExceeded"),
+            ]),
+        ]);
+        assert_eq!(hits.len(), 1, "only sc-system/sc-job counts");
+        assert_eq!(hits[0].object.as_deref(), Some("sc-system/job/sc-job"));
+        assert_eq!(
+            hits[0].facts["status"],
+            "Failed: BackoffLimitExceeded (Job has reached the specified backoff limit)"
+        );
+    }
+
+    #[test]
+    fn without_jobs_json_helm_hook_error_is_the_finding() {
+        let hits = run_without_jobs(vec![text_hit(&[
+            ("file", "attachments/status.json"),
+            ("condition_reason", "DeadlineExceeded"),
+        ])]);
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].facts["status"], "Failed: DeadlineExceeded");
+        assert_eq!(hits[0].object.as_deref(), Some("sc-system/job/sc-job"));
+    }
+
+    #[test]
+    fn a_running_job_in_jobs_json_outweighs_an_old_event() {
+        let event = text_hit(&[
+            ("kind", "job"),
+            ("namespace", "sc-system"),
+            ("name", "sc-job"),
+            ("reason", "BackoffLimitExceeded"),
+        ]);
+        let mut index = Index::default();
+        index.namespaces.insert(
+            NAMESPACE.into(),
+            NamespaceObjects {
+                jobs: Some(
+                    serde_json::from_str::<crate::model::List<Job>>(
+                        r#"{"items":[{"metadata":{"name":"sc-job","namespace":"sc-system"},"status":{"active":1}}]}"#,
+                    )
+                    .unwrap()
+                    .items,
+                ),
+                ..Default::default()
+            },
+        );
+        let scan = ScanResults::default();
+        let cat = Catalogue::default();
+        let inputs = Inputs {
+            index: &index,
+            scan: &scan,
+            catalogue: &cat,
+            line_origins: &[],
+            clock: crate::time::Clock::of("2026-11-22T04:00:00Z"),
+        };
+        assert!(check(&inputs, 0, vec![event]).is_empty());
     }
 
     #[test]
