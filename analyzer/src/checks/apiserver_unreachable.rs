@@ -79,13 +79,13 @@ static NO_KUBECONFIG: LazyLock<Regex> = LazyLock::new(|| {
 });
 static KUBECTL_WORDING: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r#"(?i)unable to connect to the server|the connection to the server \S+ was refused|couldn't get current server API group list|/apis?\?timeout=\d+s"#,
+        r#"(?i)unable to connect to the server|the connection to the server \S+ was refused|couldn't get current server API group list|kubernetes cluster unreachable|unable to reach the api server|/apis?\?timeout=\d+s"#,
     )
 });
 static TLS_TIMEOUT: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)TLS handshake timeout"));
 static DNS: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)no such host|server misbehaving|temporary failure in name resolution|No such host is known|getaddrinfow|nodename nor servname",
+        r"(?i)no such host|server misbehaving|temporary failure in name resolution|No such host is known|getaddrinfow|nodename nor servname|Could not resolve host",
     )
 });
 static REFUSED: LazyLock<Regex> =
@@ -94,7 +94,7 @@ static NO_ROUTE: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?i)no route to host|network is unreachable"));
 static TIMEOUT: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)i/o timeout|connectex: A connection attempt failed|did not properly respond after a period of time|context deadline exceeded|Client\.Timeout exceeded|dial tcp [^\s]+: (?:connect: )?(?:operation )?timed out",
+        r"(?i)i/o timeout|connectex: A connection attempt failed|did not properly respond after a period of time|context deadline exceeded|Client\.Timeout exceeded|dial tcp [^\s]+: (?:connect: |getsockopt: )?(?:operation |connection )?timed out|Failed to connect to \S+ port \d+[^\n]*(?:Connection timed out|Timeout was reached)",
     )
 });
 static COLLECTOR_KILLED: LazyLock<Regex> =
@@ -113,6 +113,12 @@ static LOOKUP_HOST: LazyLock<Regex> =
     LazyLock::new(|| re(r"lookup (?P<host>[A-Za-z0-9.-]+)(?: on [^\s:]+(?::\d+)?)?:"));
 static SERVER_WORDING_ADDR: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?i)the connection to the server (?P<addr>[^\s]+) was refused"));
+/// curl's `Failed to connect to <host> port <n>` and `Could not resolve host: <host>`.
+static CURL_ADDR: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"Failed to connect to (?P<host>[^\s]+) port (?P<port>\d+)|Could not resolve host: (?P<name>[A-Za-z0-9.-]+)",
+    )
+});
 static URL_HOST: LazyLock<Regex> =
     LazyLock::new(|| re(r#"https?://(?P<host>[A-Za-z0-9.\-\[\]:]+?)(?::443)?(?:[/"'\s]|$)"#));
 
@@ -136,6 +142,13 @@ fn address_of(text: &str) -> Option<String> {
     }
     if let Some(c) = LOOKUP_HOST.captures(text) {
         return Some(c["host"].to_string());
+    }
+    if let Some(c) = CURL_ADDR.captures(text) {
+        return Some(match (c.name("host"), c.name("port"), c.name("name")) {
+            (Some(h), Some(p), _) => format!("{}:{}", h.as_str(), p.as_str()),
+            (_, _, Some(n)) => n.as_str().to_string(),
+            _ => return None,
+        });
     }
     URL_HOST.captures(text).map(|c| c["host"].to_string())
 }
@@ -165,6 +178,7 @@ fn dialled(text: &str) -> bool {
     text.contains("dial tcp")
         || text.contains("connectex")
         || text.contains("Unable to connect to the server")
+        || text.contains("Failed to connect to")
 }
 
 /// Classifies one message. `server` is the manifest's `cluster.server`.
@@ -210,7 +224,10 @@ pub fn classify(text: &str, origin: Origin, server: Option<&str>) -> Option<Clas
     {
         // The probe is the first call to the server: silence there is a timeout.
         Failure::Timeout
-    } else if text.contains("Unable to connect to the server") {
+    } else if text.contains("Unable to connect to the server")
+        || text.contains("Unable to reach the api server")
+    {
+        // The portal's "Network error" says no more than that.
         Failure::Other
     } else {
         return None;
@@ -306,6 +323,70 @@ mod tests {
         assert_eq!(win.failure, Failure::Timeout);
         assert!(win.windows);
         assert_eq!(win.address.as_deref(), Some("20.61.12.4:443"));
+    }
+
+    #[test]
+    fn other_clients_and_socket_wordings() {
+        // Helm 3 names the failure itself; the address is a private cluster's IP.
+        assert_eq!(
+            att(
+                r#"Error: Kubernetes cluster unreachable: Get "https://10.20.0.4:443/version": dial tcp 10.20.0.4:443: i/o timeout"#
+            ),
+            Some(Failure::Timeout)
+        );
+        // Helm 2 (Tiller era) dials without printing the address; the URL names the server.
+        assert_eq!(
+            att("Error: Get https://aks-odl-4e2f1a9b.hcp.eastus.azmk8s.io:443/api/v1/namespaces/kube-system/configmaps?labelSelector=OWNER%!D(MISSING)TILLER: dial tcp: i/o timeout"),
+            Some(Failure::Timeout)
+        );
+        // ETIMEDOUT from connect(2), in the wording of older and newer Go.
+        assert_eq!(
+            att("Unable to connect to the server: dial tcp 20.61.12.4:443: connect: connection timed out"),
+            Some(Failure::Timeout)
+        );
+        assert_eq!(
+            att("Unable to connect to the server: dial tcp 20.61.12.4:443: getsockopt: connection timed out"),
+            Some(Failure::Timeout)
+        );
+        // The API server answered, too slowly: not unreachable.
+        assert_eq!(
+            att("Error from server (Timeout): the server was unable to return a response in the time allotted, but may still be processing the request"),
+            None
+        );
+    }
+
+    #[test]
+    fn curl_and_portal_wordings() {
+        // curl, as the rule's own remediation asks to run it.
+        let c = classify(
+            "curl: (28) Failed to connect to prod-dns-1a2b3c4d.hcp.westeurope.azmk8s.io port 443 after 10001 ms: Timeout was reached",
+            Origin::Attachment,
+            SERVER,
+        )
+        .unwrap();
+        assert_eq!(c.failure, Failure::Timeout);
+        assert_eq!(
+            c.address.as_deref(),
+            Some("prod-dns-1a2b3c4d.hcp.westeurope.azmk8s.io:443")
+        );
+        assert_eq!(
+            att("curl: (28) Failed to connect to aks-rg-8d99b0-6s1xjo5i.hcp.swedencentral.azmk8s.io port 443: Connection timed out"),
+            Some(Failure::Timeout)
+        );
+        assert_eq!(
+            att("curl: (6) Could not resolve host: prod-dns-1a2b3c4d.privatelink.westeurope.azmk8s.io"),
+            Some(Failure::Dns)
+        );
+        // curl to some other service is not about the API server.
+        assert_eq!(
+            att("curl: (28) Failed to connect to inventory.shop.svc port 8443 after 3001 ms: Timeout was reached"),
+            None
+        );
+        // The portal's notification.
+        assert_eq!(
+            att("Unable to reach the api server 'https://prod-dns-1a2b3c4d.hcp.westeurope.azmk8s.io' or api server is too busy to respond. Check your network settings and refresh to try again."),
+            Some(Failure::Other)
+        );
     }
 
     #[test]

@@ -1,6 +1,10 @@
 //! IPAM store counts against running non-hostNetwork pods, per node. A node whose store
 //! holds far more IPs than it has pods to give them to is leaking addresses.
 //!
+//! The rule's matchers find failed CNI DELs (the step that releases a pod's IP): they never
+//! make a finding on their own, but on a leaking node they join its finding as the likely
+//! cause, so the report shows the store's count and the reason it grows side by side.
+//!
 //! The threshold (documented in the rule's README): with `running` pods on the pod network
 //! and `pending` pods scheduled to the node (they may hold an IP already), the node is
 //! flagged when `allocated - running > max(running, 30) + pending`. Thirty absorbs a burst of
@@ -12,7 +16,10 @@ use crate::finding::{Evidence, Table};
 use crate::index::Index;
 
 use super::nnc_ip_exhausted::nodepool_of;
-use super::pod_ip_allocation::on_pod_network;
+use super::pod_ip_allocation::{on_pod_network, with_node};
+
+/// Failed-DEL lines shown per leaking node.
+const CAUSES_PER_NODE: usize = 5;
 
 /// The slack a node gets whatever its size.
 const MIN_SLACK: i64 = 30;
@@ -22,7 +29,7 @@ pub fn check(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
     let index = inputs.index;
     if !all_namespaces_collected(index) {
         // Pods of uncollected namespaces would look like leaked IPs.
-        return hits;
+        return Vec::new();
     }
     let leaks: Vec<Leak> = index
         .ipam
@@ -59,7 +66,21 @@ pub fn check(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
         })
         .collect();
     if leaks.is_empty() {
-        return hits;
+        return Vec::new();
+    }
+    // Failed DELs by node: how many, and the first lines as context.
+    let mut causes: std::collections::BTreeMap<String, (u64, Vec<Evidence>)> = Default::default();
+    for h in hits {
+        let h = with_node(index, h);
+        let Some(node) = h.node else { continue };
+        let (n, list) = causes.entry(node).or_default();
+        for mut e in h.evidence {
+            *n += e.count;
+            if list.len() < CAUSES_PER_NODE {
+                e.role = "context".into();
+                list.push(e);
+            }
+        }
     }
     let table = Table {
         columns: [
@@ -84,7 +105,7 @@ pub fn check(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
             })
             .collect(),
     };
-    let mut out = hits;
+    let mut out = Vec::new();
     for l in leaks {
         let object = format!("cluster/node/{}", l.node);
         let mut facts: std::collections::BTreeMap<String, String> = [
@@ -104,19 +125,25 @@ pub fn check(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
         if let Some(pool) = nodepool_of(&l.node) {
             facts.insert("nodepool".into(), pool.to_string());
         }
+        let (del_failures, node_causes) = causes.remove(&l.node).unwrap_or_default();
+        if del_failures > 0 {
+            facts.insert("del_failures".into(), del_failures.to_string());
+        }
+        let mut evidence = vec![Evidence::of_object(
+            format!("nodes/{}/ipam.json", l.node),
+            format!(
+                "{}: {} allocated IPs; {} running and {} pending pods on the pod network",
+                l.stores, l.allocated, l.running, l.pending
+            ),
+            Some(object.clone()),
+        )];
+        evidence.extend(node_causes);
         out.push(Hit {
             weak_object: false,
             object: Some(object.clone()),
             node: Some(l.node.clone()),
             facts,
-            evidence: vec![Evidence::of_object(
-                format!("nodes/{}/ipam.json", l.node),
-                format!(
-                    "{}: {} allocated IPs; {} running and {} pending pods on the pod network",
-                    l.stores, l.allocated, l.running, l.pending
-                ),
-                Some(object),
-            )],
+            evidence,
             table: Some(table.clone()),
         });
     }

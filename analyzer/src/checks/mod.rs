@@ -16,6 +16,7 @@ mod azure_capacity;
 mod azure_disk_attach;
 mod azure_file_mount;
 mod cluster_certificate_expired;
+mod cns_unreachable;
 mod collection_incomplete;
 mod controller_create_failed;
 mod coredns_unhealthy;
@@ -80,6 +81,7 @@ pub const CHECKS: &[(&str, CheckFn)] = &[
         "cluster_certificate_expired",
         cluster_certificate_expired::check,
     ),
+    ("cns_unreachable", cns_unreachable::check),
     ("collection_incomplete", collection_incomplete::check),
     ("controller_create_failed", controller_create_failed::check),
     ("coredns_unhealthy", coredns_unhealthy::check),

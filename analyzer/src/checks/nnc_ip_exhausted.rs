@@ -1,10 +1,12 @@
 //! NodeNetworkConfig requested/allocated against pods failing IP allocation. A failure
-//! counts when CNS itself says it is waiting for more IPs, or when the node's nnc is in
+//! counts when CNS itself says it is waiting for more IPs (in an event, in its own log, or
+//! in the CNI plugin's or kubelet's lines that carry its answer), or when the node's nnc is in
 //! dynamic mode and has been given every IP it asked for (allocated >= requested): CNS
 //! cannot hand out more until the subnet or the node's maximum allows it. Static (Azure CNI
 //! Overlay, static block) nnc objects, and nnc objects without failing pods, are normal.
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 use regex::Regex;
 
@@ -13,23 +15,18 @@ use crate::finding::{Evidence, Table};
 use crate::index::Index;
 use crate::model::NodeNetworkConfig;
 
-use super::pod_ip_allocation::{still_failing, usage};
+use super::pod_ip_allocation::{still_failing, usage, with_node};
 
 /// The `nnc_ip_exhausted` check.
 pub fn check(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
     let index = inputs.index;
-    let cns_waiting =
-        Regex::new(r"(?i)not enough IPs available.*waiting on Azure CNS to allocate more")
-            .expect("valid regex");
     let mut kept: Vec<Hit> = Vec::new();
-    for mut h in hits {
+    for h in hits {
         if !still_failing(index, &h) {
             continue;
         }
-        let says_waiting = h
-            .facts
-            .get("message")
-            .is_some_and(|m| cns_waiting.is_match(m));
+        let mut h = with_node(index, h);
+        let says_waiting = h.facts.get("message").is_some_and(|m| says_cns_waiting(m));
         let nnc = h.node.as_deref().and_then(|n| nnc_of(index, n));
         if !(says_waiting || nnc.is_some_and(is_exhausted)) {
             continue;
@@ -119,6 +116,18 @@ pub fn check(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
     kept
 }
 
+/// True when CNS itself says it has no IP to give and is waiting for more. The stable core
+/// of its refusal in every generation: "no IPs available, waiting on Azure CNS to allocate
+/// more", then "not enough IPs available, ...", then "not enough IPs available for <NC>,
+/// waiting on Azure CNS to allocate more with NC Status: ...".
+fn says_cns_waiting(message: &str) -> bool {
+    static RE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)IPs available\b.*waiting on Azure CNS to allocate more")
+            .expect("static regex")
+    });
+    RE.is_match(message)
+}
+
 fn nnc_of<'a>(index: &'a Index, node: &str) -> Option<&'a NodeNetworkConfig> {
     index.nnc.as_ref()?.iter().find(|n| n.metadata.name == node)
 }
@@ -192,6 +201,24 @@ mod tests {
             ], "scaler": {"batchSize": 16, "maxIPCount": 250}}
         }))
         .unwrap()
+    }
+
+    #[test]
+    fn every_cns_generation_says_it_is_waiting() {
+        // Older CNS (requestIPConfigHelper).
+        assert!(says_cns_waiting(
+            "AllocateIPConfig failed: no IPs available, waiting on Azure CNS to allocate more"
+        ));
+        assert!(says_cns_waiting(
+            "AllocateIPConfig failed: not enough IPs available, waiting on Azure CNS to allocate more"
+        ));
+        assert!(says_cns_waiting(
+            "AllocateIPConfig failed: not enough IPs available for 9c6a7f37-dd43-4f7c-a01f-1ff41653609c, waiting on Azure CNS to allocate more with NC Status: , IP config request is"
+        ));
+        // A CNS that answered with another error is not waiting for IPs.
+        assert!(!says_cns_waiting(
+            "Failed to get IP address from CNS: network is not ready - mtpnc is not ready"
+        ));
     }
 
     #[test]
