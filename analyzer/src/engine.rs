@@ -319,11 +319,24 @@ pub fn evaluate_with(
         .collect();
 
     let text_hits = matchers::all_hits(&inputs);
+    // A rule whose inputs the bundle lacks can still read what was pasted into the ticket
+    // (a describe block's events, a logs paste): it runs on those hits alone.
+    let pasted: HashSet<&str> = index.pastes.iter().map(|p| p.file.as_str()).collect();
+    let from_paste = |h: &Hit| {
+        h.evidence
+            .first()
+            .is_some_and(|e| pasted.contains(e.file.as_str()))
+    };
     let mut per_rule: Vec<Vec<Hit>> = text_hits
         .into_par_iter()
         .enumerate()
         .map(|(i, hits)| {
-            if !runnable[i] {
+            let hits = if runnable[i] {
+                hits
+            } else {
+                hits.into_iter().filter(from_paste).collect()
+            };
+            if !runnable[i] && hits.is_empty() {
                 return Vec::new();
             }
             match catalogue.rules[i].check {
@@ -334,6 +347,14 @@ pub fn evaluate_with(
         .collect();
 
     apply_supersedes(catalogue, &mut per_rule);
+    // A rule that found something in a paste was checked, on the paste.
+    not_checked.retain(|n| {
+        catalogue
+            .rules
+            .iter()
+            .position(|r| r.spec.id == n.rule)
+            .is_none_or(|i| per_rule[i].is_empty())
+    });
 
     let mut findings: Vec<Finding> = per_rule
         .into_par_iter()

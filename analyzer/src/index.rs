@@ -361,6 +361,9 @@ pub struct Index {
     pub ipam: BTreeMap<String, IpamCounts>,
     /// Text files read (logs and attachments), in reading order.
     pub text_files: Vec<TextFile>,
+    /// Attachments given a structure: pasted describe blocks, events tables, logs and
+    /// az CLI errors (see [`crate::paste`]).
+    pub pastes: Vec<crate::paste::Paste>,
     /// Each namespace's pods by name (position in its list), built on the first lookup,
     /// when the index is complete: lookups stay O(1) with 100,000 pods.
     pub(crate) pod_names: OnceLock<HashMap<String, HashMap<String, usize>>>,

@@ -16,6 +16,7 @@ pub mod layout;
 pub mod limits;
 pub mod matchers;
 pub mod model;
+pub mod paste;
 pub mod prefilter;
 pub mod reader;
 pub mod render;

@@ -682,6 +682,17 @@ pub struct Manifest {
     pub options: Option<serde_json::Value>,
     pub redactions: Option<u64>,
     pub errors: Vec<CollectionError>,
+    /// The bounds container logs were collected with (absent before they existed).
+    pub logs: Option<ManifestLogs>,
+}
+
+/// `manifest.logs`: what the log budget left out.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct ManifestLogs {
+    pub budget: Option<u64>,
+    /// Bundle paths of logs the budget could not pay for: not fetched, a gap.
+    pub skipped: Vec<String>,
 }
 
 /// Which tool wrote the bundle.

@@ -674,6 +674,8 @@ struct Sink<'p> {
     links: Vec<(String, String)>,
     /// Collection gaps read from other layouts' error files.
     gaps: Vec<model::CollectionError>,
+    /// Bytes of attachments kept for [`crate::paste`].
+    paste_bytes: u64,
     /// The collecting tool and its version, when the bundle says (troubleshoot's version.yaml).
     tool: Option<(String, Option<String>)>,
     /// The first entries of the bundle, for the "no layout I know" message.
@@ -705,6 +707,7 @@ impl<'p> Sink<'p> {
             files: HashSet::new(),
             links: Vec::new(),
             gaps: Vec::new(),
+            paste_bytes: 0,
             tool: None,
             tops: Vec::new(),
             known_failed: (0, None),
@@ -1004,18 +1007,37 @@ impl<'p> Sink<'p> {
                 self.nested(&rel, data, container, depth);
                 return Filled::Nested;
             }
-            Role::Attachment { .. } => self.text(
-                TextFile {
-                    file: rel.clone(),
-                    source: TextSource::Attachment,
-                    namespace: None,
-                    pod: None,
-                    container: None,
-                    previous: false,
-                },
-                false,
-                data,
-            ),
+            Role::Attachment { .. } => {
+                // Pasted text is also kept (bounded) to be given a structure after the
+                // pass: describe blocks, logs pastes, az CLI errors (see `paste`).
+                let room = PASTE_BYTES_TOTAL
+                    .saturating_sub(self.paste_bytes)
+                    .min(PASTE_BYTES);
+                let mut keep = Keep {
+                    inner: data,
+                    kept: Vec::new(),
+                    room: room as usize,
+                };
+                let read = self.text(
+                    TextFile {
+                        file: rel.clone(),
+                        source: TextSource::Attachment,
+                        namespace: None,
+                        pod: None,
+                        container: None,
+                        previous: false,
+                    },
+                    false,
+                    &mut keep,
+                );
+                if !keep.kept.is_empty() && !keep.kept.contains(&0) {
+                    self.paste_bytes += keep.kept.len() as u64;
+                    let text = String::from_utf8_lossy(&keep.kept);
+                    let paste = crate::paste::parse(&rel, &text);
+                    self.index.pastes.push(paste);
+                }
+                read
+            }
             Role::Unknown => {
                 if depth < self.limits.max_nesting && is_archive_name(&rel) {
                     self.nested(&rel, data, container, depth);
@@ -1570,6 +1592,27 @@ fn log_gap_errors(gaps: Vec<crate::scan::LogGap>, logs_read: u64) -> Vec<model::
 }
 
 /// Copies what is read to an observer's writer; a failing writer only stops the copy.
+/// Bytes of one attachment kept for [`crate::paste`].
+const PASTE_BYTES: u64 = 4 << 20;
+/// Bytes of all attachments kept for [`crate::paste`].
+const PASTE_BYTES_TOTAL: u64 = 16 << 20;
+
+/// Passes a member through, keeping a copy of its first `room` bytes.
+struct Keep<'a> {
+    inner: &'a mut dyn Read,
+    kept: Vec<u8>,
+    room: usize,
+}
+
+impl Read for Keep<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let take = n.min(self.room - self.kept.len().min(self.room));
+        self.kept.extend_from_slice(&buf[..take]);
+        Ok(n)
+    }
+}
+
 struct Tee<'a> {
     inner: &'a mut dyn Read,
     out: Box<dyn Write>,

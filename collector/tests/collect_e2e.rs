@@ -6,12 +6,11 @@
 mod support;
 
 use collector::{CollectError, Options};
-use serde_json::Value;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 use support::fake_apiserver::{self, Config, FakeApiServer, SilentServer};
-use support::{contains, decompressed, only_file, read_bundle, script};
+use support::{contains, decompressed, json, members, only_file, text, KubectlEnv};
 
 /// Secrets planted in the fixtures and the attachment; none may reach the bundle.
 const PLANTED: &[&str] = &[
@@ -111,117 +110,16 @@ fn decoded_base64_runs(bytes: &[u8]) -> Vec<Vec<u8>> {
         .collect()
 }
 
-fn kubectl_on_path() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join("kubectl"))
-        .find(|p| p.is_file())
-}
-
-macro_rules! require_kubectl {
-    () => {
-        match kubectl_on_path() {
-            Some(k) => k,
-            None => {
-                eprintln!("SKIP: kubectl is not on PATH; install kubectl (Debian: kubernetes-client) to run this test");
-                return;
-            }
-        }
-    };
-}
-
-/// A temp home for kubectl, a kubeconfig pointing at `server`, and a wrapper that runs the
-/// real kubectl with HOME and KUBECACHEDIR in that home.
-struct Env {
-    dir: tempfile::TempDir,
-    kubectl: PathBuf,
-    kubeconfig: PathBuf,
-    out: PathBuf,
-}
-
-impl Env {
-    fn new(real_kubectl: &Path, server: &str) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let home = dir.path().join("home");
-        std::fs::create_dir_all(&home).unwrap();
-        let kubeconfig = dir.path().join("kubeconfig");
-        std::fs::write(
-            &kubeconfig,
-            format!(
-                "apiVersion: v1\nkind: Config\nclusters:\n- name: fake\n  cluster:\n    server: {server}\ncontexts:\n- name: fake-ctx\n  context:\n    cluster: fake\n    user: fake-user\n    namespace: default\ncurrent-context: fake-ctx\nusers:\n- name: fake-user\n  user:\n    token: kubeconfig-token-MUST-NOT-LEAK\n"
-            ),
-        )
-        .unwrap();
-        let kubectl = script(
-            &dir.path().join("kubectl-wrapper"),
-            &format!(
-                "export HOME='{}' KUBECACHEDIR='{}'\nexec '{}' \"$@\"",
-                home.display(),
-                dir.path().join("cache").display(),
-                real_kubectl.display()
-            ),
-        );
-        let out = dir.path().join("out");
-        std::fs::create_dir_all(&out).unwrap();
-        Env {
-            dir,
-            kubectl,
-            kubeconfig,
-            out,
-        }
-    }
-
-    fn options(&self) -> Options {
-        Options {
-            kubectl: self.kubectl.clone(),
-            kubeconfig: Some(self.kubeconfig.clone()),
-            output: Some(self.out.clone()),
-            progress: false,
-            request_timeout: Duration::from_secs(20),
-            probe_timeout: Duration::from_secs(5),
-            ..Options::default()
-        }
-    }
-}
-
-/// Members by path relative to the single root folder (asserted).
-fn members(bundle: &Path) -> BTreeMap<String, Vec<u8>> {
-    let entries = read_bundle(bundle);
-    let stem = bundle
-        .file_name()
-        .unwrap()
-        .to_string_lossy()
-        .trim_end_matches(".tar.gz")
-        .to_string();
-    entries
-        .into_iter()
-        .map(|(name, data)| {
-            let rel = name
-                .strip_prefix(&format!("{stem}/"))
-                .unwrap_or_else(|| panic!("{name} is not under the root folder {stem}/"));
-            (rel.to_string(), data)
-        })
-        .collect()
-}
-
-fn json(members: &BTreeMap<String, Vec<u8>>, name: &str) -> Value {
-    let bytes = members.get(name).unwrap_or_else(|| {
-        panic!(
-            "{name} missing; bundle has {:?}",
-            members.keys().collect::<Vec<_>>()
-        )
-    });
-    serde_json::from_slice(bytes).unwrap_or_else(|e| panic!("{name}: {e}"))
-}
-
-fn text(members: &BTreeMap<String, Vec<u8>>, name: &str) -> String {
-    String::from_utf8(
-        members
-            .get(name)
-            .unwrap_or_else(|| panic!("{name} missing"))
-            .clone(),
+/// kubectl against `server` with the context `fake-ctx` (namespace `default`) and a
+/// kubeconfig token that must never reach the bundle.
+fn env_for(real_kubectl: &Path, server: &str) -> KubectlEnv {
+    KubectlEnv::new(
+        real_kubectl,
+        server,
+        "fake-ctx",
+        "kubeconfig-token-MUST-NOT-LEAK",
+        true,
     )
-    .unwrap()
 }
 
 fn is_rfc3339_prefixed(line: &str) -> bool {
@@ -239,7 +137,7 @@ fn is_rfc3339_prefixed(line: &str) -> bool {
 fn collects_a_broken_cluster_into_a_redacted_bundle() {
     let real = require_kubectl!();
     let server = FakeApiServer::start(Config::default_fixtures());
-    let env = Env::new(&real, &server.url());
+    let env = env_for(&real, &server.url());
     let attachment = env.dir.path().join("az-aks-show.txt");
     std::fs::write(
         &attachment,
@@ -830,7 +728,7 @@ fn forbidden_kinds_are_errors_and_unserved_kinds_are_notes_and_collection_goes_o
         missing: vec!["configmaps/kube-system/cluster-autoscaler-status"],
         ..Config::everything_served()
     });
-    let env = Env::new(&real, &server.url());
+    let env = env_for(&real, &server.url());
     let summary = collector::collect(&env.options()).expect("collect");
     let m = members(&only_file(&env.out));
     let manifest = json(&m, "manifest.json");
@@ -910,7 +808,7 @@ fn missing_nnc_crd_is_a_note_not_an_error_and_namespaces_are_honoured() {
         with_nnc: false,
         ..Config::default_fixtures()
     });
-    let env = Env::new(&real, &server.url());
+    let env = env_for(&real, &server.url());
     let opts = Options {
         namespaces: vec!["default".into(), "kube-system".into()],
         ..env.options()
@@ -952,7 +850,12 @@ fn missing_nnc_crd_is_a_note_not_an_error_and_namespaces_are_honoured() {
         .any(|r| r.starts_with("GET /api/v1/namespaces/default/pods")));
 }
 
-fn assert_unreachable_bundle(env: &Env, server_url: &str, started: Instant, limit: Duration) {
+fn assert_unreachable_bundle(
+    env: &KubectlEnv,
+    server_url: &str,
+    started: Instant,
+    limit: Duration,
+) {
     let elapsed = started.elapsed();
     assert!(elapsed < limit, "took {elapsed:?}");
     let m = members(&only_file(&env.out));
@@ -976,7 +879,7 @@ fn assert_unreachable_bundle(env: &Env, server_url: &str, started: Instant, limi
 fn refused_connection_still_yields_a_bundle() {
     let real = require_kubectl!();
     let url = format!("http://127.0.0.1:{}", fake_apiserver::refused_port());
-    let env = Env::new(&real, &url);
+    let env = env_for(&real, &url);
     let started = Instant::now();
     let summary = collector::collect(&env.options()).expect("a bundle even when unreachable");
     assert!(!summary.reachable);
@@ -992,7 +895,7 @@ fn refused_connection_still_yields_a_bundle() {
 fn silent_server_still_yields_a_bundle_in_bounded_time() {
     let real = require_kubectl!();
     let silent = SilentServer::start();
-    let env = Env::new(&real, &silent.url());
+    let env = env_for(&real, &silent.url());
     let opts = Options {
         probe_timeout: Duration::from_secs(2),
         ..env.options()
@@ -1008,7 +911,7 @@ fn silent_server_still_yields_a_bundle_in_bounded_time() {
 fn a_bad_attachment_fails_before_touching_the_cluster() {
     let real = require_kubectl!();
     let server = FakeApiServer::start(Config::default_fixtures());
-    let env = Env::new(&real, &server.url());
+    let env = env_for(&real, &server.url());
     let opts = Options {
         attachments: vec![env.dir.path().join("no-such-file.txt")],
         ..env.options()
@@ -1025,7 +928,7 @@ fn a_bad_attachment_fails_before_touching_the_cluster() {
 fn node_ipam_runs_kubectl_debug_and_deletes_the_pods() {
     let real = require_kubectl!();
     let server = FakeApiServer::start(Config::default_fixtures());
-    let env = Env::new(&real, &server.url());
+    let env = env_for(&real, &server.url());
     let opts = Options {
         node_ipam: true,
         namespaces: vec!["kube-system".into()],

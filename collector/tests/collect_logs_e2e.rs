@@ -10,128 +10,54 @@ mod support;
 use collector::Options;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 use support::cluster_gen::{self, Container, Pod};
 use support::fake_apiserver::{Config, FakeApiServer};
-use support::{contains, only_file, read_bundle, script};
+use support::{contains, json, text, KubectlEnv};
 
 const NODE0: &str = "aks-nodepool1-12345678-vmss000000";
 const NODE1: &str = "aks-nodepool1-12345678-vmss000001";
 const WINDOWS_NODE: &str = "akswin000000";
 
-fn kubectl_on_path() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join("kubectl"))
-        .find(|p| p.is_file())
-}
-
-macro_rules! require_kubectl {
-    () => {
-        match kubectl_on_path() {
-            Some(k) => k,
-            None => {
-                eprintln!("SKIP: kubectl is not on PATH; install kubectl (Debian: kubernetes-client) to run this test");
-                return;
-            }
-        }
-    };
-}
-
-/// A generated cluster served by the fake API server, and a kubectl wrapper with its own
+/// A generated cluster served by the fake API server, and the real kubectl with its own
 /// home and kubeconfig.
 struct Cluster {
-    dir: tempfile::TempDir,
+    fixtures: tempfile::TempDir,
+    // Kept alive for the collection.
+    #[allow(dead_code)]
     server: FakeApiServer,
-    kubectl: PathBuf,
-    kubeconfig: PathBuf,
-    out: PathBuf,
+    env: KubectlEnv,
 }
 
 impl Cluster {
     fn start(real_kubectl: &Path, pods: &[Pod], nodes: &[Value]) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let fixtures = dir.path().join("cluster");
-        cluster_gen::write_fixture(&fixtures, pods, nodes);
+        let fixtures = tempfile::tempdir().unwrap();
+        cluster_gen::write_fixture(&fixtures.path().join("cluster"), pods, nodes);
         let server = FakeApiServer::start(Config {
-            fixtures,
+            fixtures: fixtures.path().join("cluster"),
             with_nnc: false,
             ..Config::default_fixtures()
         });
-        let home = dir.path().join("home");
-        std::fs::create_dir_all(&home).unwrap();
-        let kubeconfig = dir.path().join("kubeconfig");
-        std::fs::write(
-            &kubeconfig,
-            format!(
-                "apiVersion: v1\nkind: Config\nclusters:\n- name: fake\n  cluster:\n    server: {}\ncontexts:\n- name: gen\n  context:\n    cluster: fake\n    user: u\ncurrent-context: gen\nusers:\n- name: u\n  user:\n    token: t\n",
-                server.url()
-            ),
-        )
-        .unwrap();
-        let kubectl = script(
-            &dir.path().join("kubectl-wrapper"),
-            &format!(
-                "export HOME='{}' KUBECACHEDIR='{}'\nexec '{}' \"$@\"",
-                home.display(),
-                dir.path().join("cache").display(),
-                real_kubectl.display()
-            ),
-        );
-        let out = dir.path().join("out");
-        std::fs::create_dir_all(&out).unwrap();
+        let env = KubectlEnv::new(real_kubectl, &server.url(), "gen", "t", false);
         Cluster {
-            dir,
+            fixtures,
             server,
-            kubectl,
-            kubeconfig,
-            out,
+            env,
         }
     }
 
     fn options(&self) -> Options {
-        Options {
-            kubectl: self.kubectl.clone(),
-            kubeconfig: Some(self.kubeconfig.clone()),
-            output: Some(self.out.clone()),
-            progress: false,
-            request_timeout: Duration::from_secs(20),
-            probe_timeout: Duration::from_secs(5),
-            ..Options::default()
-        }
+        self.env.options()
     }
 
     fn fixture_log(&self, rel: &str) -> String {
-        std::fs::read_to_string(self.dir.path().join("cluster").join(rel)).unwrap()
+        std::fs::read_to_string(self.fixtures.path().join("cluster").join(rel)).unwrap()
     }
 
     fn bundle(&self) -> BTreeMap<String, Vec<u8>> {
-        let bundle = only_file(&self.out);
-        let stem = bundle
-            .file_name()
-            .unwrap()
-            .to_string_lossy()
-            .trim_end_matches(".tar.gz")
-            .to_string();
-        read_bundle(&bundle)
-            .into_iter()
-            .map(|(name, data)| (name[stem.len() + 1..].to_string(), data))
-            .collect()
+        self.env.bundle()
     }
-}
-
-fn text(m: &BTreeMap<String, Vec<u8>>, name: &str) -> String {
-    String::from_utf8(
-        m.get(name)
-            .unwrap_or_else(|| panic!("{name} missing; have {:#?}", m.keys().collect::<Vec<_>>()))
-            .clone(),
-    )
-    .unwrap()
-}
-
-fn json_of(m: &BTreeMap<String, Vec<u8>>, name: &str) -> Value {
-    serde_json::from_str(&text(m, name)).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
 /// The pods of the log tests: an unhealthy app, AKS add-ons in kube-system and their own
@@ -298,7 +224,7 @@ fn every_container_gets_a_bounded_tail_with_its_previous_instance() {
     );
 
     // The manifest records the bounds and what was written; nothing was skipped.
-    let manifest = json_of(&m, "manifest.json");
+    let manifest = json(&m, "manifest.json");
     let logs = &manifest["logs"];
     assert_eq!(logs["max_lines"], 1000);
     assert_eq!(logs["max_bytes"], 262_144);
@@ -382,7 +308,7 @@ fn the_budget_pays_unhealthy_pods_first_then_add_ons_and_lists_what_it_skipped()
     for rel in unhealthy.iter().chain(&add_ons) {
         assert_eq!(text(&m, rel), cluster.fixture_log(rel), "{rel} not whole");
     }
-    let manifest = json_of(&m, "manifest.json");
+    let manifest = json(&m, "manifest.json");
     let logs = &manifest["logs"];
     // The first of the rest got the last 10 bytes (not even a whole line), the others none.
     assert_eq!(logs["cut"], json!([rest[0]]));
@@ -455,7 +381,7 @@ fn node_logs_come_through_debug_pods_that_are_deleted_and_skip_windows() {
     assert!(!m
         .keys()
         .any(|k| k.starts_with(&format!("nodes/{WINDOWS_NODE}"))));
-    let manifest = json_of(&m, "manifest.json");
+    let manifest = json(&m, "manifest.json");
     assert_eq!(manifest["options"]["node_logs"], true);
     assert!(manifest["notes"]
         .as_array()
@@ -492,8 +418,8 @@ fn node_logs_come_through_debug_pods_that_are_deleted_and_skip_windows() {
         "{}",
         provision.lines().rev().nth(1).unwrap()
     );
-    assert_certs(&json_of(&m, &format!("{dir}/certs.json")));
-    let disk = json_of(&m, &format!("{dir}/disk.json"));
+    assert_certs(&json(&m, &format!("{dir}/certs.json")));
+    let disk = json(&m, &format!("{dir}/disk.json"));
     let paths = disk["paths"].as_array().unwrap();
     assert_eq!(paths.len(), 2);
     assert_eq!(paths[0]["path"], "/var/lib/kubelet");
@@ -506,12 +432,12 @@ fn node_logs_come_through_debug_pods_that_are_deleted_and_skip_windows() {
             "{p}"
         );
     }
-    let summary0 = json_of(&m, &format!("{dir}/node-logs.json"));
+    let summary0 = json(&m, &format!("{dir}/node-logs.json"));
     assert_eq!(summary0["source"], "debug-pod");
     assert_eq!(summary0["missing"], json!([]));
 
     // Node 1's fixture host has no journal and no provisioning log: said, not invented.
-    let summary1 = json_of(&m, &format!("nodes/{NODE1}/node-logs.json"));
+    let summary1 = json(&m, &format!("nodes/{NODE1}/node-logs.json"));
     let missing: Vec<&str> = summary1["missing"]
         .as_array()
         .unwrap()

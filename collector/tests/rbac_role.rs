@@ -286,16 +286,9 @@ fn the_matcher_refuses_what_the_role_does_not_grant() {
     assert!(parse_request("GET /version?timeout=32s").is_none());
 }
 
-fn kubectl_on_path() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join("kubectl"))
-        .find(|p| p.is_file())
-}
-
 #[test]
 fn every_request_of_a_collection_is_allowed_by_the_role_file_and_every_rule_is_used() {
-    let Some(real) = kubectl_on_path() else {
+    let Some(real) = support::kubectl_on_path() else {
         eprintln!("SKIP: kubectl is not on PATH; install kubectl (Debian: kubernetes-client) to run this test");
         return;
     };

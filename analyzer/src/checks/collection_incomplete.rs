@@ -253,7 +253,81 @@ pub fn check(inputs: &Inputs, rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
         });
         out.push(h);
     }
+    if let Some(h) = budget_gap(inputs, rule) {
+        out.push(h);
+    }
     out
+}
+
+/// Logs the collector's total budget could not pay for (`manifest.logs.skipped`): never
+/// fetched, so a gap and not an empty log. The budget pays unhealthy pods first, so these
+/// are healthy pods' logs unless the budget was very small; the row says how many.
+fn budget_gap(inputs: &Inputs, rule: usize) -> Option<Hit> {
+    let logs = inputs.index.manifest.as_ref()?.logs.as_ref()?;
+    let first = logs.skipped.first()?;
+    let n = logs.skipped.len();
+    // The diagnoses that read the logs of these pods (a matcher's pod filter decides).
+    let ids: Vec<String> = logs
+        .skipped
+        .iter()
+        .flat_map(|path| {
+            let step = path.trim_end_matches(".log").trim_end_matches(".previous");
+            prevented(inputs, Input::Logs, step, rule)
+        })
+        .collect::<BTreeSet<String>>()
+        .into_iter()
+        .collect();
+    let missing = if n == 1 {
+        first.clone()
+    } else {
+        format!("{n} container logs ({first}, ...)")
+    };
+    let mut facts = std::collections::BTreeMap::new();
+    facts.insert("step".to_string(), "logs (budget)".to_string());
+    facts.insert("reason".to_string(), "log_budget".to_string());
+    facts.insert("missing".to_string(), missing.clone());
+    facts.insert("skipped_logs".to_string(), n.to_string());
+    if let Some(b) = logs.budget {
+        facts.insert("budget".to_string(), b.to_string());
+    }
+    if !ids.is_empty() {
+        facts.insert("prevents".to_string(), ids.join(", "));
+    }
+    Some(Hit {
+        object: None,
+        node: None,
+        evidence: vec![crate::finding::Evidence {
+            file: "manifest.json".into(),
+            line: None,
+            excerpt: crate::engine::cut(&format!(
+                "logs.skipped: {n} log{} the budget{} could not pay for, first {first}",
+                if n == 1 { "" } else { "s" },
+                logs.budget
+                    .map(|b| format!(" ({b} bytes)"))
+                    .unwrap_or_default()
+            )),
+            count: 1,
+            first_seen: None,
+            last_seen: None,
+            object: None,
+            role: "signal".into(),
+        }],
+        table: Some(Table {
+            columns: COLUMNS.iter().map(|c| c.to_string()).collect(),
+            rows: vec![vec![
+                "logs (budget)".into(),
+                "log budget spent".into(),
+                missing,
+                if ids.is_empty() {
+                    "-".into()
+                } else {
+                    ids.join(", ")
+                },
+            ]],
+        }),
+        facts,
+        weak_object: false,
+    })
 }
 
 #[cfg(test)]

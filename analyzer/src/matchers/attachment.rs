@@ -1,9 +1,302 @@
-//! Text the user attached (az CLI output, portal errors), matched line by line in the pass.
+//! Text the user attached (az CLI output, portal errors, pasted kubectl output).
+//!
+//! Its lines are matched by the `source: attachment` patterns in the streaming pass. Then
+//! each attachment's structure (see [`crate::paste`]) lets the other sources' rules read
+//! it too: a pasted describe block's events go to the event matchers and its container
+//! states to the container-status matchers, as the described object's; a `kubectl logs`
+//! paste goes to the log matchers as the named pod's log; loose lines go to the log
+//! matchers with no object; az CLI errors spread over several lines go to the attachment
+//! matchers joined as one line.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::LazyLock;
 
 use crate::engine::{Hit, Inputs};
+use crate::finding::Evidence;
+use crate::paste::{Paste, PastedLog};
+use crate::rules::spec::Source;
 use crate::scan::TextSource;
 
-/// Hits of attachment matchers, as `(rule index, hit)`.
+use super::{event, pod_ok_with, status, SourceSet};
+
+/// Hits of attachment matchers and of every rule on pasted text, as `(rule index, hit)`.
 pub fn hits(ctx: &Inputs) -> Vec<(usize, Hit)> {
-    super::log::text_hits(ctx, TextSource::Attachment)
+    let mut out = super::log::text_hits(ctx, TextSource::Attachment);
+    if ctx.index.pastes.is_empty() {
+        return out;
+    }
+    for (_, hit) in out.iter_mut() {
+        let paste = hit
+            .evidence
+            .first()
+            .and_then(|e| ctx.index.pastes.iter().find(|p| p.file == e.file));
+        if let (None, Some(p)) = (&hit.object, paste) {
+            place(hit, p);
+        }
+    }
+    // Lines the streaming pass already gave a rule: a rule reading both attachments and
+    // logs sees such a line once.
+    let mut seen: HashSet<(usize, String, u64)> = out
+        .iter()
+        .filter_map(|(r, h)| {
+            let e = h.evidence.first()?;
+            Some((*r, e.file.clone(), e.line?))
+        })
+        .collect();
+    let sets = ctx.catalogue.paste_sets();
+    for paste in &ctx.index.pastes {
+        out.extend(events(ctx, paste));
+        out.extend(statuses(ctx, paste));
+        for log in &paste.logs {
+            for (rule, hit) in log_hits(ctx, &sets.logs, paste, log) {
+                if remember(&mut seen, rule, &hit) {
+                    out.push((rule, hit));
+                }
+            }
+        }
+        for e in &paste.cli_errors {
+            let text = e.text();
+            for (o, _, caps) in sets.attachments.matches(ctx.catalogue, &text) {
+                let hit = loose_hit(ctx, paste, e.line, &text, caps);
+                // The pass may have matched the message's own line already.
+                if seen.contains(&(o.rule, paste.file.clone(), e.message_line)) {
+                    continue;
+                }
+                if remember(&mut seen, o.rule, &hit) {
+                    out.push((o.rule, hit));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Records a hit's first line for a rule; false when the rule already has that line.
+fn remember(seen: &mut HashSet<(usize, String, u64)>, rule: usize, hit: &Hit) -> bool {
+    match hit.evidence.first() {
+        Some(e) => seen.insert((rule, e.file.clone(), e.line.unwrap_or(0))),
+        None => true,
+    }
+}
+
+/// The log and attachment patterns, compiled once per catalogue for pasted text.
+#[derive(Debug, Clone)]
+pub struct PasteSets {
+    pub logs: SourceSet,
+    pub attachments: SourceSet,
+}
+
+impl PasteSets {
+    pub fn new(catalogue: &crate::rules::Catalogue) -> PasteSets {
+        PasteSets {
+            logs: SourceSet::new(catalogue, Source::Log),
+            attachments: SourceSet::new(catalogue, Source::Attachment),
+        }
+    }
+}
+
+/// The pod a pasted event or log is about: the paste's own description of it, else the
+/// bundle's pod object.
+fn pod_of<'a>(
+    ctx: &'a Inputs,
+    paste: &'a Paste,
+    ns: &str,
+    name: &str,
+) -> Option<&'a crate::model::Pod> {
+    paste
+        .objects
+        .iter()
+        .filter_map(|o| o.pod.as_ref())
+        .find(|p| p.metadata.name == name && p.metadata.namespace.as_deref() == Some(ns))
+        .or_else(|| ctx.index.pod(ns, name))
+}
+
+fn events(ctx: &Inputs, paste: &Paste) -> Vec<(usize, Hit)> {
+    let mut out = Vec::new();
+    for (line, ev) in &paste.events {
+        let o = &ev.involved_object;
+        if o.name.is_none() {
+            continue;
+        }
+        let ns = o.namespace.as_deref().unwrap_or("default");
+        let pod = if o.kind.as_deref() == Some("Pod") {
+            pod_of(ctx, paste, ns, o.name.as_deref().unwrap_or(""))
+        } else {
+            None
+        };
+        let at = event::At {
+            file: paste.file.clone(),
+            line: Some(*line),
+            pod,
+        };
+        out.extend(event::event_hits(ctx, ns, ev, &at));
+    }
+    out
+}
+
+fn statuses(ctx: &Inputs, paste: &Paste) -> Vec<(usize, Hit)> {
+    let mut out = Vec::new();
+    for o in &paste.objects {
+        let Some(pod) = &o.pod else { continue };
+        out.extend(status::pod_hits(ctx, pod, &paste.file, |c| {
+            o.state_lines.get(c).copied()
+        }));
+    }
+    out
+}
+
+/// klog's `pod="namespace/name"` key.
+static KLOG_POD: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(r#"\bpod="?(?P<ns>[a-z0-9][-a-z0-9]*)/(?P<name>[a-z0-9][-a-z0-9.]*)"?"#)
+        .expect("static regex")
+});
+
+/// Rule, matcher, object and captured values: what makes pasted lines one hit.
+type LineKey = (usize, usize, Option<String>, Vec<(String, String)>);
+
+/// Hits of log matchers on one pasted log, aggregated per rule, matcher, object and
+/// captured values (a line repeated a thousand times is one hit counted a thousand times).
+fn log_hits(ctx: &Inputs, set: &SourceSet, paste: &Paste, log: &PastedLog) -> Vec<(usize, Hit)> {
+    let mut agg: BTreeMap<LineKey, (usize, Hit)> = BTreeMap::new();
+    if set.is_empty() {
+        return Vec::new();
+    }
+    for (line, text) in &log.lines {
+        for (o, m, caps) in set.matches(ctx.catalogue, text) {
+            let named = match (&log.namespace, &log.pod) {
+                (Some(ns), Some(pod)) => {
+                    let object = pod_of(ctx, paste, ns, pod);
+                    if !pod_ok_with(m.spec.pods.as_ref(), m.pod_name.as_ref(), object, ns, pod) {
+                        continue;
+                    }
+                    Some((ns.clone(), pod.clone()))
+                }
+                // A component's log matcher needs the paste to name the component's pod:
+                // loose text may be anyone's (a Terraform run, another product's CLI).
+                _ if m.spec.pods.is_some() => continue,
+                _ => None,
+            };
+            let mut caps = caps;
+            // An add-on's line about another pod concerns that pod.
+            let about = m
+                .spec
+                .about
+                .and_then(|_| KLOG_POD.captures(text))
+                .map(|c| (c["ns"].to_string(), c["name"].to_string()));
+            if let Some((tns, tpod)) = &about {
+                caps.insert("target_namespace".into(), tns.clone());
+                caps.insert("target_pod".into(), tpod.clone());
+            }
+            let key_caps: Vec<(String, String)> =
+                caps.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+            let subject = about.clone().or(named.clone());
+            let key = (
+                o.rule,
+                o.matcher,
+                subject.as_ref().map(|(n, p)| format!("{n}/{p}")),
+                key_caps,
+            );
+            if let Some((_, hit)) = agg.get_mut(&key) {
+                if let Some(e) = hit.evidence.first_mut() {
+                    e.count += 1;
+                }
+                continue;
+            }
+            let mut hit = loose_hit(ctx, paste, *line, text, caps);
+            if let Some((ns, pod)) = subject {
+                let object = format!("{ns}/pod/{pod}");
+                let node = pod_of(ctx, paste, &ns, &pod).and_then(|p| p.spec.node_name.clone());
+                hit.facts.remove("scope");
+                if paste.node.is_some() {
+                    hit.facts.remove("node");
+                }
+                hit.facts.insert("namespace".into(), ns.clone());
+                hit.facts.insert("pod".into(), pod.clone());
+                hit.facts.insert("name".into(), pod);
+                hit.facts.insert("kind".into(), "pod".into());
+                if let Some((_, src)) = &named {
+                    if about.is_some() {
+                        hit.facts.insert("source_pod".into(), src.clone());
+                    }
+                }
+                if let Some(n) = &node {
+                    hit.facts.insert("node".into(), n.clone());
+                }
+                hit.node = node;
+                hit.object = Some(object.clone());
+                hit.evidence[0].object = Some(object);
+            }
+            if let Some(c) = &log.container {
+                hit.facts.insert("container".into(), c.clone());
+            }
+            // An add-on line that should name its pod but does not only vouches for the
+            // add-on pod that printed it.
+            hit.weak_object = m.spec.about.is_some() && about.is_none();
+            agg.insert(key, (o.rule, hit));
+        }
+    }
+    agg.into_values().collect()
+}
+
+/// A hit of a pasted line that names no object: it is about the node the file was
+/// collected from, or else about the cluster, and says it came from a paste.
+fn loose_hit(
+    ctx: &Inputs,
+    paste: &Paste,
+    line: u64,
+    text: &str,
+    caps: BTreeMap<String, String>,
+) -> Hit {
+    let mut facts = caps;
+    facts.insert("file".into(), paste.file.clone());
+    facts.insert("message".into(), text.to_string());
+    let ts = line_time(text).map(|t| ctx.time(&t));
+    let mut hit = Hit {
+        object: None,
+        node: None,
+        facts,
+        evidence: vec![Evidence {
+            file: paste.file.clone(),
+            line: Some(line),
+            excerpt: crate::engine::cut(text),
+            count: 1,
+            first_seen: ts.clone(),
+            last_seen: ts,
+            object: None,
+            role: "signal".into(),
+        }],
+        table: None,
+        weak_object: false,
+    };
+    place(&mut hit, paste);
+    hit
+}
+
+/// A hit without an object from a paste: on the node its file was collected from, or
+/// cluster-scoped with a `scope` fact the report shows.
+fn place(hit: &mut Hit, paste: &Paste) {
+    match &paste.node {
+        Some(n) => {
+            hit.node = Some(n.clone());
+            hit.facts.insert("node".into(), n.clone());
+        }
+        None => {
+            hit.facts
+                .insert("scope".into(), "pasted text that names no object".into());
+        }
+    }
+}
+
+/// klog's header time (`E1122 04:00:01.123456`).
+static KLOG_TIME: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(r"^[IWEF](?P<t>\d{4} \d\d:\d\d:\d\d(?:\.\d+)?) ").expect("static regex")
+});
+
+/// The time a pasted log line starts with: a `--timestamps` prefix or a klog header.
+fn line_time(text: &str) -> Option<String> {
+    let (ts, rest) = crate::scan::split_timestamp(text.as_bytes());
+    ts.or_else(|| {
+        let rest = std::str::from_utf8(rest).ok()?;
+        KLOG_TIME.captures(rest).map(|c| c["t"].to_string())
+    })
 }

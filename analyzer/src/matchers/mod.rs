@@ -118,11 +118,23 @@ pub fn pod_ok(
     ns: &str,
     pod: &str,
 ) -> bool {
+    pod_ok_with(filter, name_re, index.pod(ns, pod), ns, pod)
+}
+
+/// [`pod_ok`] with the pod object at hand (one the bundle holds, or what a pasted
+/// `kubectl describe pod` says of it).
+pub fn pod_ok_with(
+    filter: Option<&PodFilter>,
+    name_re: Option<&regex::Regex>,
+    object: Option<&crate::model::Pod>,
+    ns: &str,
+    pod: &str,
+) -> bool {
     let Some(f) = filter else { return true };
     if f.namespace.as_deref().is_some_and(|want| want != ns) {
         return false;
     }
-    match index.pod(ns, pod) {
+    match object {
         Some(p) => {
             let identity_ok = (f.labels.is_empty() && name_re.is_none())
                 || f.labels.iter().any(|set| p.matches_labels(set))

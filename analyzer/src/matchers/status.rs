@@ -7,7 +7,7 @@ use crate::engine::{Hit, Inputs};
 use crate::finding::Evidence;
 use crate::model::StateDetail;
 
-use super::pod_ok;
+use super::pod_ok_with;
 
 /// Hits of container-status matchers, as `(rule index, hit)`.
 pub fn hits(ctx: &Inputs) -> Vec<(usize, Hit)> {
@@ -18,6 +18,24 @@ pub fn hits(ctx: &Inputs) -> Vec<(usize, Hit)> {
     }
     for pod in ctx.index.pods() {
         let ns = pod.metadata.namespace.as_deref().unwrap_or("default");
+        let file = ctx.object_file(ns, "pods.json");
+        out.extend(pod_hits(ctx, pod, &file, |_| None));
+    }
+    out
+}
+
+/// Hits of one pod's container states; `line_of` gives the line a container's state was
+/// read from (for a pasted describe).
+pub fn pod_hits(
+    ctx: &Inputs,
+    pod: &crate::model::Pod,
+    file: &str,
+    line_of: impl Fn(&str) -> Option<u64>,
+) -> Vec<(usize, Hit)> {
+    let set = &ctx.catalogue.compiled().statuses;
+    let mut out = Vec::new();
+    let ns = pod.metadata.namespace.as_deref().unwrap_or("default");
+    {
         for cs in pod.all_statuses() {
             let states: [(&str, Option<&StateDetail>); 3] = [
                 ("waiting", cs.state.waiting.as_ref()),
@@ -32,10 +50,10 @@ pub fn hits(ctx: &Inputs) -> Vec<(usize, Hit)> {
                     if !m.spec.reasons.is_empty() && !m.spec.reasons.iter().any(|r| r == reason) {
                         continue;
                     }
-                    if !pod_ok(
+                    if !pod_ok_with(
                         m.spec.pods.as_ref(),
                         m.pod_name.as_ref(),
-                        ctx.index,
+                        Some(pod),
                         ns,
                         &pod.metadata.name,
                     ) {
@@ -102,8 +120,8 @@ pub fn hits(ctx: &Inputs) -> Vec<(usize, Hit)> {
                             node,
                             facts,
                             evidence: vec![Evidence {
-                                file: ctx.object_file(ns, "pods.json"),
-                                line: None,
+                                file: file.to_string(),
+                                line: line_of(&cs.name),
                                 excerpt: crate::engine::cut(&format!(
                                     "container {} {which}: {text}",
                                     cs.name

@@ -73,6 +73,8 @@ pub struct Catalogue {
     /// The rules' patterns compiled for one pass, built on first use and reused by every
     /// bundle analyzed with this catalogue (batch runs, fuzzing).
     compiled: std::sync::OnceLock<Compiled>,
+    /// The log and attachment patterns as sets for pasted text, built on first use.
+    paste_sets: std::sync::OnceLock<crate::matchers::attachment::PasteSets>,
 }
 
 /// Every rule's patterns, compiled per source.
@@ -183,6 +185,7 @@ impl Catalogue {
 
     fn finish(&mut self, errors: &mut Vec<RuleError>) {
         self.compiled = Default::default();
+        self.paste_sets = Default::default();
         self.rules.sort_by(|a, b| a.spec.id.cmp(&b.spec.id));
         let mut seen = HashSet::new();
         for r in &self.rules {
@@ -211,7 +214,14 @@ impl Catalogue {
         Catalogue {
             rules,
             compiled: Default::default(),
+            paste_sets: Default::default(),
         }
+    }
+
+    /// The log and attachment patterns for pasted text (built once, then shared).
+    pub fn paste_sets(&self) -> &crate::matchers::attachment::PasteSets {
+        self.paste_sets
+            .get_or_init(|| crate::matchers::attachment::PasteSets::new(self))
     }
 
     /// The rules' patterns compiled for one pass (built once, then shared).
