@@ -451,12 +451,16 @@ fn missing_inputs(rule: &Rule, index: &Index) -> Option<String> {
             .collect();
         return Some(format!("no {} in the bundle", what.join(", ")));
     }
-    // Without `requires`, a rule's text sources are what it needs: one of them must be there.
-    if rule.spec.requires.is_empty() && !rule.matchers.is_empty() {
+    // Without `requires`, a rule's text sources (and its `requires_any`) are what it needs:
+    // one of them must be there.
+    if rule.spec.requires.is_empty()
+        && (!rule.matchers.is_empty() || !rule.spec.requires_any.is_empty())
+    {
         let sources: BTreeSet<Input> = rule
             .matchers
             .iter()
             .map(|m| m.spec.source.input())
+            .chain(rule.spec.requires_any.iter().copied())
             .collect();
         if !sources.iter().any(|i| index.has(*i)) {
             let what: Vec<String> = sources

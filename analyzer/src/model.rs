@@ -190,6 +190,9 @@ pub struct ContainerStatus {
     pub image: Option<String>,
     pub state: ContainerState,
     pub last_state: ContainerState,
+    /// `containerd://<id>`: the id the kernel's OOM lines name in their cgroup path.
+    #[serde(rename = "containerID")]
+    pub container_id: Option<String>,
 }
 
 /// Exactly one of waiting, running or terminated is set by the kubelet.

@@ -1,9 +1,13 @@
 //! Containers waiting in `CrashLoopBackOff`, joined with the last lines of their previous
 //! instance's log (`logs/<ns>/<pod>/<container>.previous.log`), which the scan keeps for
-//! every previous log: they become context evidence. `BackOff` events stand in for the
-//! status only when the bundle has no pods.json for their namespace.
+//! every previous log: they become context evidence. `BackOff`/`FailedSync` events and the
+//! kubelet's own lines (its journal, pasted text) stand in for the status only when the
+//! bundle has no pods.json for their namespace.
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use regex::Regex;
 
 use crate::engine::{Hit, Inputs};
 use crate::finding::Evidence;
@@ -32,12 +36,16 @@ pub fn check(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
             .or_default()
             .push(inputs.context_evidence(t));
     }
-    let statuses = hits;
-    // BackOff events speak only when pods.json is missing for their namespace: otherwise
-    // the container status says whether the container is still crash-looping.
-    let statuses = statuses.into_iter().filter(|h| {
-        let from_event = h.evidence.iter().any(|e| e.file.ends_with("events.json"));
-        !from_event
+    // A kubelet line may name several containers (`err="[failed to ... container=a pod=...,
+    // failed to ... container=b pod=...]"`): the scan keeps its first match, so the others
+    // are read back from the line.
+    let hits: Vec<Hit> = hits.into_iter().flat_map(split_containers).collect();
+    // BackOff events and kubelet lines speak only when pods.json is missing for their
+    // namespace: otherwise the container status says whether the container is still
+    // crash-looping (a container that runs again since is not).
+    let statuses = hits.into_iter().filter(|h| {
+        let stand_in = !h.facts.contains_key("state");
+        !stand_in
             || h.facts.get("namespace").is_none_or(|ns| {
                 inputs
                     .index
@@ -87,6 +95,55 @@ pub fn check(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
         .collect()
 }
 
+/// The kubelet's `restarting failed container=<c> pod=<name>_<namespace>(` in a log line.
+static RESTARTING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)restarting failed container=([\w.-]+) pod=([a-z0-9][a-z0-9.-]*)_([a-z0-9][a-z0-9-]*)\(")
+        .expect("static regex")
+});
+
+/// One hit per container a kubelet line names; other hits unchanged.
+fn split_containers(h: Hit) -> Vec<Hit> {
+    if h.facts.contains_key("state") || !h.facts.contains_key("file") {
+        return vec![h];
+    }
+    let mut h = h;
+    if h.node.is_none() {
+        if let Some(n) = h
+            .facts
+            .get("file")
+            .and_then(|f| super::node_not_ready::node_of_file(f))
+        {
+            h.facts.insert("node".into(), n.clone());
+            h.node = Some(n);
+        }
+    }
+    let line = h.facts.get("message").cloned().unwrap_or_default();
+    let mut out = vec![h];
+    for c in RESTARTING.captures_iter(&line) {
+        let (container, pod, ns) = (&c[1], &c[2], &c[3]);
+        let seen = out.iter().any(|o| {
+            o.facts.get("container").map(String::as_str) == Some(container)
+                && o.facts.get("pod").map(String::as_str) == Some(pod)
+                && o.facts.get("namespace").map(String::as_str) == Some(ns)
+        });
+        if seen {
+            continue;
+        }
+        let mut more = out[0].clone();
+        let object = format!("{ns}/pod/{pod}");
+        more.facts.insert("container".into(), container.to_string());
+        more.facts.insert("pod".into(), pod.to_string());
+        more.facts.insert("name".into(), pod.to_string());
+        more.facts.insert("namespace".into(), ns.to_string());
+        more.object = Some(object.clone());
+        for e in &mut more.evidence {
+            e.object = Some(object.clone());
+        }
+        out.push(more);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,6 +182,36 @@ mod tests {
             text: format!("{container} line {line}"),
             ts: None,
         }
+    }
+
+    #[test]
+    fn a_kubelet_line_naming_two_containers_makes_two_hits() {
+        let line = r#"E1122 03:56:20.145522 31070 pod_workers.go:765] "Error syncing pod, skipping" err="[failed to \"StartContainer\" for \"vcluster\" with CrashLoopBackOff: \"back-off 5m0s restarting failed container=vcluster pod=vcluster-1-0_tenants(c076d934)\", failed to \"StartContainer\" for \"syncer\" with CrashLoopBackOff: \"back-off 5m0s restarting failed container=syncer pod=vcluster-1-0_tenants(c076d934)\"]""#;
+        let mut facts = BTreeMap::new();
+        for (k, v) in [
+            ("namespace", "tenants"),
+            ("pod", "vcluster-1-0"),
+            ("container", "vcluster"),
+            (
+                "file",
+                "nodes/aks-nodepool1-12345678-vmss000002/kubelet.log",
+            ),
+            ("message", line),
+        ] {
+            facts.insert(k.to_string(), v.to_string());
+        }
+        let hit = Hit {
+            object: Some("tenants/pod/vcluster-1-0".into()),
+            facts,
+            ..Default::default()
+        };
+        let out = split_containers(hit);
+        let names: Vec<&str> = out.iter().map(|h| h.facts["container"].as_str()).collect();
+        assert_eq!(names, vec!["vcluster", "syncer"]);
+        assert_eq!(
+            out[1].node.as_deref(),
+            Some("aks-nodepool1-12345678-vmss000002")
+        );
     }
 
     #[test]

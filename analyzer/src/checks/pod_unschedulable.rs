@@ -54,6 +54,11 @@ pub fn check(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
         }
         let message = h.facts.get("message").cloned().unwrap_or_default();
         let causes = parse(&message);
+        let fit_failures = FIT_FAILURE.find_iter(&message).count();
+        if fit_failures > 0 && !h.facts.contains_key("total_nodes") {
+            h.facts
+                .insert("total_nodes".into(), fit_failures.to_string());
+        }
         let mut kinds: Vec<&str> = Vec::new();
         let mut taints: Vec<String> = Vec::new();
         let mut resources: Vec<String> = Vec::new();
@@ -238,26 +243,60 @@ fn parse_predicates(body: &str) -> Vec<Cause> {
         .map(|c| {
             let name = c[1].trim();
             let nodes = c[2].parse().ok();
-            // Predicate names say in CamelCase what the newer wording says in words.
-            let words = match name {
-                "MatchNodeSelector" | "CheckNodeAffinity" => "node(s) didn't match node selector",
-                "PodToleratesNodeTaints" | "PodToleratesNodeNoExecuteTaints" => {
-                    "node(s) had taints that the pod didn't tolerate"
-                }
-                "NoVolumeZoneConflict" | "VolumeBindingNoMatch" | "CheckVolumeBinding" => {
-                    "node(s) had volume node affinity conflict"
-                }
-                "NodeUnschedulable" | "CheckNodeUnschedulable" => "node(s) were unschedulable",
-                "MatchInterPodAffinity" => "node(s) didn't match pod affinity/anti-affinity",
-                "PodFitsHostPorts" | "PodFitsPorts" => "node(s) didn't have free ports",
-                "MaxEBSVolumeCount"
-                | "MaxGCEPDVolumeCount"
-                | "MaxAzureDiskVolumeCount"
-                | "MaxCSIVolumeCountPred" => "node(s) exceed max volume count",
-                other => other,
-            };
-            let mut cause = classify(words, nodes);
+            let mut cause = classify(predicate_words(name), nodes);
             cause.text = name.to_string();
+            cause
+        })
+        .collect()
+}
+
+/// Predicate names say in CamelCase what the newer wording says in words.
+fn predicate_words(name: &str) -> &str {
+    match name {
+        "MatchNodeSelector" | "CheckNodeAffinity" => "node(s) didn't match node selector",
+        "PodToleratesNodeTaints" | "PodToleratesNodeNoExecuteTaints" => {
+            "node(s) had taints that the pod didn't tolerate"
+        }
+        "NoVolumeZoneConflict" | "VolumeBindingNoMatch" | "CheckVolumeBinding" => {
+            "node(s) had volume node affinity conflict"
+        }
+        "NodeUnschedulable" | "CheckNodeUnschedulable" => "node(s) were unschedulable",
+        "MatchInterPodAffinity" => "node(s) didn't match pod affinity/anti-affinity",
+        "PodFitsHostPorts" | "PodFitsPorts" => "node(s) didn't have free ports",
+        "MaxEBSVolumeCount"
+        | "MaxGCEPDVolumeCount"
+        | "MaxAzureDiskVolumeCount"
+        | "MaxCSIVolumeCountPred" => "node(s) exceed max volume count",
+        other => other,
+    }
+}
+
+/// The scheduler of Kubernetes 1.4 and 1.5 wrote one line per node under its head:
+/// `pod (web-1) failed to fit in any node` then `fit failure on node (n1): Insufficient cpu`.
+static FIT_FAILURE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)fit failure on node \([^()]*\):\s*([^\n]+)").expect("static regex")
+});
+
+/// The per-node lines of the 1.4/1.5 wording, counted per reason like the newer
+/// `<count> <reason>` items (a node may list several reasons, comma-separated).
+fn parse_fit_failures(message: &str) -> Vec<Cause> {
+    let mut counts: Vec<(String, u32)> = Vec::new();
+    for c in FIT_FAILURE.captures_iter(message) {
+        for reason in c[1].split(',').map(|r| r.trim().trim_end_matches('.')) {
+            if reason.is_empty() {
+                continue;
+            }
+            match counts.iter_mut().find(|(r, _)| r == reason) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((reason.to_string(), 1)),
+            }
+        }
+    }
+    counts
+        .into_iter()
+        .map(|(reason, n)| {
+            let mut cause = classify(predicate_words(&reason), Some(n));
+            cause.text = reason;
             cause
         })
         .collect()
@@ -268,6 +307,9 @@ fn parse_predicates(body: &str) -> Vec<Cause> {
 pub fn parse(message: &str) -> Vec<Cause> {
     if let Some(head) = PREDICATES_HEAD.find(message) {
         return parse_predicates(&message[head.end()..]);
+    }
+    if FIT_FAILURE.is_match(message) {
+        return parse_fit_failures(message);
     }
     let Some(head) = HEAD.find(message) else {
         if message.to_ascii_lowercase().contains("no nodes available") {
@@ -315,8 +357,14 @@ fn classify(text: &str, nodes: Option<u32>) -> Cause {
         text: text.to_string(),
     };
     if let Some(m) = INSUFFICIENT.captures(text) {
-        c.kind = "insufficient";
-        c.resource = Some(m[1].to_string());
+        // `Insufficient pods` (schedulers before 1.18) is the node's pod limit, not a
+        // request that is too large.
+        if m[1].eq_ignore_ascii_case("pods") {
+            c.kind = "too_many_pods";
+        } else {
+            c.kind = "insufficient";
+            c.resource = Some(m[1].to_string());
+        }
     } else if l.contains("taint") {
         c.kind = "untolerated_taint";
         c.taints = TAINT
@@ -393,6 +441,35 @@ mod tests {
             parse("no nodes available to schedule pods")[0].kind,
             "no_nodes"
         );
+    }
+
+    #[test]
+    fn insufficient_pods_is_the_pod_limit_not_a_request() {
+        // Regression: the 1.17 wording `3 Insufficient pods` advised lowering the pod's
+        // requests.
+        let c =
+            parse("0/5 nodes are available: 2 node(s) were unschedulable, 3 Insufficient pods.");
+        let kinds: Vec<(&str, Option<u32>)> = c.iter().map(|c| (c.kind, c.nodes)).collect();
+        assert_eq!(
+            kinds,
+            vec![("unschedulable_node", Some(2)), ("too_many_pods", Some(3))]
+        );
+        assert_eq!(c[1].resource, None);
+    }
+
+    #[test]
+    fn fit_failure_lines_of_1_4_are_counted_per_reason() {
+        let c = parse("pod (jenkins-0) failed to fit in any node\nfit failure on node (n1): Insufficient cpu\nfit failure on node (n2): Insufficient cpu, Insufficient memory\nfit failure on node (n3): MatchNodeSelector\n");
+        let kinds: Vec<(&str, Option<u32>)> = c.iter().map(|c| (c.kind, c.nodes)).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                ("insufficient", Some(2)),
+                ("insufficient", Some(1)),
+                ("node_affinity", Some(1))
+            ]
+        );
+        assert_eq!(c[1].resource.as_deref(), Some("memory"));
     }
 
     #[test]

@@ -75,6 +75,11 @@ pub struct RuleSpec {
     /// is shown as its root cause, and this finding as its symptom.
     #[serde(default)]
     pub explained_by: Vec<String>,
+    /// Inputs any one of which lets the rule run, besides its matchers' sources (a check
+    /// that reads nodes.json but also takes events and journals in its place); only
+    /// consulted when `requires` is empty.
+    #[serde(default)]
+    pub requires_any: Vec<Input>,
 }
 
 /// A remediation step.
