@@ -67,6 +67,7 @@ pub struct PastedObject {
 /// Log lines of one pod (or of none).
 #[derive(Debug, Clone, Default)]
 pub struct PastedLog {
+    /// The `-n` of the command; none when it had none (the context's namespace).
     pub namespace: Option<String>,
     pub pod: Option<String>,
     pub container: Option<String>,
@@ -565,7 +566,8 @@ impl Parser {
                 "logs" => {
                     self.mode = Mode::Logs;
                     self.paste.logs.push(PastedLog {
-                        namespace: cmd.namespace.clone().or(Some("default".into())),
+                        // Without `-n`, the kubeconfig's namespace: decided against the bundle.
+                        namespace: cmd.namespace.clone(),
                         pod: cmd.name.clone(),
                         container: cmd.container.clone(),
                         lines: Vec::new(),

@@ -34,26 +34,37 @@ pub fn hits(ctx: &Inputs) -> Vec<(usize, Hit)> {
             place(hit, p);
         }
     }
-    // Lines the streaming pass already gave a rule: a rule reading both attachments and
-    // logs sees such a line once.
-    let mut seen: HashSet<(usize, String, u64)> = out
+    let sets = ctx.catalogue.paste_sets();
+    let pasted_logs: Vec<(usize, Hit)> = ctx
+        .index
+        .pastes
         .iter()
-        .filter_map(|(r, h)| {
-            let e = h.evidence.first()?;
-            Some((*r, e.file.clone(), e.line?))
+        .flat_map(|paste| {
+            paste
+                .logs
+                .iter()
+                .flat_map(|log| log_hits(ctx, &sets.logs, paste, log))
         })
         .collect();
-    let sets = ctx.catalogue.paste_sets();
+    // A line of a `kubectl logs` paste is about the pod the paste names: its hit wins over
+    // the pass's hit of the same rule and line, which knows no pod.
+    let owned: HashSet<(usize, String, u64)> = pasted_logs
+        .iter()
+        .filter(|(_, h)| h.object.is_some())
+        .filter_map(|(r, h)| key(*r, h))
+        .collect();
+    out.retain(|(r, h)| h.object.is_some() || key(*r, h).is_none_or(|k| !owned.contains(&k)));
+    // Lines the pass gave a rule: a rule reading both attachments and logs sees a line once.
+    let mut seen: HashSet<(usize, String, u64)> =
+        out.iter().filter_map(|(r, h)| key(*r, h)).collect();
+    for (rule, hit) in pasted_logs {
+        if remember(&mut seen, rule, &hit) {
+            out.push((rule, hit));
+        }
+    }
     for paste in &ctx.index.pastes {
         out.extend(events(ctx, paste));
         out.extend(statuses(ctx, paste));
-        for log in &paste.logs {
-            for (rule, hit) in log_hits(ctx, &sets.logs, paste, log) {
-                if remember(&mut seen, rule, &hit) {
-                    out.push((rule, hit));
-                }
-            }
-        }
         for e in &paste.cli_errors {
             let text = e.text();
             for (o, _, caps) in sets.attachments.matches(ctx.catalogue, &text) {
@@ -69,6 +80,29 @@ pub fn hits(ctx: &Inputs) -> Vec<(usize, Hit)> {
         }
     }
     out
+}
+
+/// The namespace of a `kubectl logs` paste's pod: the command's `-n`, else the one
+/// namespace of the bundle that has a pod of that name, else `default`.
+fn namespace_of(ctx: &Inputs, log: &PastedLog, pod: &str) -> String {
+    if let Some(ns) = &log.namespace {
+        return ns.clone();
+    }
+    let mut found = ctx
+        .index
+        .namespaces
+        .keys()
+        .filter(|ns| ctx.index.pod(ns, pod).is_some());
+    match (found.next(), found.next()) {
+        (Some(ns), None) => ns.clone(),
+        _ => "default".into(),
+    }
+}
+
+/// A hit's rule, file and first line.
+fn key(rule: usize, hit: &Hit) -> Option<(usize, String, u64)> {
+    let e = hit.evidence.first()?;
+    Some((rule, e.file.clone(), e.line?))
 }
 
 /// Records a hit's first line for a rule; false when the rule already has that line.
@@ -163,7 +197,8 @@ fn log_hits(ctx: &Inputs, set: &SourceSet, paste: &Paste, log: &PastedLog) -> Ve
     }
     for (line, text) in &log.lines {
         for (o, m, caps) in set.matches(ctx.catalogue, text) {
-            let named = match (&log.namespace, &log.pod) {
+            let namespace = log.pod.as_deref().map(|pod| namespace_of(ctx, log, pod));
+            let named = match (&namespace, &log.pod) {
                 (Some(ns), Some(pod)) => {
                     let object = pod_of(ctx, paste, ns, pod);
                     if !pod_ok_with(m.spec.pods.as_ref(), m.pod_name.as_ref(), object, ns, pod) {
