@@ -219,6 +219,26 @@ pub fn strength(name: &str) -> Strength {
         return Strength::None;
     };
     let last = last.as_str();
+    // A source file (`token_credential.go:70]`, klog's caller) names no secret.
+    if name.contains('.')
+        && matches!(
+            last,
+            "go" | "py"
+                | "rs"
+                | "java"
+                | "js"
+                | "ts"
+                | "c"
+                | "cc"
+                | "cpp"
+                | "h"
+                | "cs"
+                | "rb"
+                | "kt"
+        )
+    {
+        return Strength::None;
+    }
     let has = |set: &[&str]| words.iter().any(|w| set.contains(&w.as_str()));
     // A webhook URL is the secret itself: `SLACK_WEBHOOK_URL`.
     if has(&["webhook"]) && !matches!(last, "name" | "id" | "ids" | "names" | "enabled") {
