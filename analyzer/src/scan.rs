@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 
 use memchr::memchr_iter;
-use regex::bytes::{Regex, RegexSet, RegexSetBuilder};
+use regex::bytes::Regex;
 
 /// Where a text line came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -137,11 +137,18 @@ struct ClassKey {
 pub struct ClassPlan {
     /// The plan's indices of the class's patterns, ascending.
     ids: Vec<usize>,
-    /// The class's patterns as one set; `None` when the class has none.
-    set: Option<RegexSet>,
     search: Candidates,
     /// The class's patterns without required literals, in one alternation (names removed).
     residual: Option<Regex>,
+    /// On a candidate line: the required literals whole (ASCII case-insensitive), to
+    /// find which patterns the line may match; each pattern is then run on its own,
+    /// compiled on its first use. No set of the class's patterns is compiled.
+    line_literals: Option<aho_corasick::AhoCorasick>,
+    /// The class's patterns (indices into `ids`) each literal stands for.
+    of_literal: Vec<Vec<usize>>,
+    /// The class's patterns without a required literal (indices into `ids`): run on a
+    /// line the residual alternation matches.
+    always: Vec<usize>,
 }
 
 /// How a block is searched for the literals every match of a pattern contains.
@@ -155,6 +162,33 @@ enum Candidates {
     Dfa(aho_corasick::AhoCorasick),
 }
 
+/// The last answers of a block's candidate searches (see [`ClassPlan::candidate`]).
+#[derive(Default)]
+struct Cursor {
+    literal: Next,
+    residual: Next,
+}
+
+/// One search's last answer: `None` before the first search.
+#[derive(Default)]
+struct Next(Option<Option<usize>>);
+
+impl Next {
+    /// The first match at or after `pos`, searching only when the last answer lies
+    /// before `pos`. Positions asked for only grow within a block.
+    fn next(&mut self, pos: usize, search: impl FnOnce(usize) -> Option<usize>) -> Option<usize> {
+        match self.0 {
+            Some(None) => None,
+            Some(Some(at)) if at >= pos => Some(at),
+            _ => {
+                let found = search(pos);
+                self.0 = Some(found);
+                found
+            }
+        }
+    }
+}
+
 /// Literals a packed searcher takes at most (Teddy's limit).
 const PACKED_LITERALS: usize = 64;
 /// Bytes of a literal the packed searcher fingerprints.
@@ -165,32 +199,59 @@ impl ClassPlan {
         if ids.is_empty() {
             return Ok(ClassPlan {
                 ids,
-                set: None,
                 search: Candidates::None,
                 residual: None,
+                line_literals: None,
+                of_literal: Vec::new(),
+                always: Vec::new(),
             });
         }
-        let set = RegexSetBuilder::new(ids.iter().map(|&i| plan.patterns[i].regex.as_str()))
-            .multi_line(true)
-            .size_limit(64 << 20)
-            .dfa_size_limit(64 << 20)
-            .build()?;
         let mut literals: Vec<Vec<u8>> = Vec::new();
+        let mut of_literal: Vec<Vec<usize>> = Vec::new();
+        let mut always = Vec::new();
         let mut residual: Vec<String> = Vec::new();
         let unnamed = regex::Regex::new(r"\(\?P?<[A-Za-z_][A-Za-z0-9_]*>").expect("static regex");
-        for &i in &ids {
+        for (local, &i) in ids.iter().enumerate() {
             let lits = plan.literals[i].get_or_init(|| {
                 crate::prefilter::required_literals(plan.patterns[i].regex.as_str())
             });
             match lits {
-                Some(l) => literals.extend(l.iter().cloned()),
-                None => residual.push(format!(
-                    "(?:{})",
-                    unnamed.replace_all(plan.patterns[i].regex.as_str(), "(?:")
-                )),
+                Some(l) => {
+                    for lit in l {
+                        let at = match literals.iter().position(|x| x == lit) {
+                            Some(at) => at,
+                            None => {
+                                literals.push(lit.clone());
+                                of_literal.push(Vec::new());
+                                literals.len() - 1
+                            }
+                        };
+                        if of_literal[at].last() != Some(&local) {
+                            of_literal[at].push(local);
+                        }
+                    }
+                }
+                None => {
+                    always.push(local);
+                    residual.push(format!(
+                        "(?:{})",
+                        unnamed.replace_all(plan.patterns[i].regex.as_str(), "(?:")
+                    ))
+                }
             }
         }
-        let search = candidates(literals).map_err(|e| regex::Error::Syntax(e.to_string()))?;
+        let search =
+            candidates(literals.clone()).map_err(|e| regex::Error::Syntax(e.to_string()))?;
+        let line_literals = if literals.is_empty() {
+            None
+        } else {
+            Some(
+                aho_corasick::AhoCorasick::builder()
+                    .ascii_case_insensitive(true)
+                    .build(&literals)
+                    .map_err(|e| regex::Error::Syntax(e.to_string()))?,
+            )
+        };
         let residual = if residual.is_empty() {
             None
         } else {
@@ -204,10 +265,32 @@ impl ClassPlan {
         };
         Ok(ClassPlan {
             ids,
-            set: Some(set),
             search,
             residual,
+            line_literals,
+            of_literal,
+            always,
         })
+    }
+
+    /// The class's patterns (indices into `ids`, ascending) that may match `line`: those
+    /// whose literals it holds, and those without literals when the residual alternation
+    /// matches it.
+    fn patterns_for(&self, line: &[u8]) -> Vec<usize> {
+        let mut hit = vec![false; self.ids.len()];
+        if let Some(ac) = &self.line_literals {
+            for m in ac.find_overlapping_iter(line) {
+                for &local in &self.of_literal[m.pattern().as_usize()] {
+                    hit[local] = true;
+                }
+            }
+        }
+        if self.residual.as_ref().is_some_and(|r| r.is_match(line)) {
+            for &local in &self.always {
+                hit[local] = true;
+            }
+        }
+        (0..hit.len()).filter(|&i| hit[i]).collect()
     }
 
     /// The plan's indices of the class's patterns.
@@ -222,9 +305,19 @@ impl ClassPlan {
 
     /// Where the next line that may match is: the first literal occurrence or
     /// residual-pattern match at or after `pos`. `lower` is `data` lower-cased when the
-    /// packed searcher is used (see [`ClassPlan::needs_lower`]).
-    fn candidate(&self, data: &[u8], lower: &[u8], pos: usize) -> Option<usize> {
-        let lit = match &self.search {
+    /// packed searcher is used (see [`ClassPlan::needs_lower`]). `cursor` keeps each
+    /// search's last answer for the block: a search from an earlier position whose
+    /// answer is still at or after `pos` is the answer from `pos` too, so a block with
+    /// many candidates is not searched again from each of them (the residual regex would
+    /// otherwise rescan the rest of the block once per literal hit).
+    fn candidate(
+        &self,
+        data: &[u8],
+        lower: &[u8],
+        pos: usize,
+        cursor: &mut Cursor,
+    ) -> Option<usize> {
+        let lit = cursor.literal.next(pos, |pos| match &self.search {
             Candidates::None => None,
             Candidates::Packed(s) => s
                 .find_in(lower, aho_corasick::Span::from(pos..lower.len()))
@@ -232,11 +325,12 @@ impl ClassPlan {
             Candidates::Dfa(ac) => ac
                 .find(aho_corasick::Input::new(data).span(pos..data.len()))
                 .map(|m| m.start()),
-        };
-        let res = self
-            .residual
-            .as_ref()
-            .and_then(|r| r.find_at(data, pos).map(|m| m.start()));
+        });
+        let res = cursor.residual.next(pos, |pos| {
+            self.residual
+                .as_ref()
+                .and_then(|r| r.find_at(data, pos).map(|m| m.start()))
+        });
         match (lit, res) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -463,6 +557,9 @@ pub struct Scanner<'p> {
     buf: Vec<u8>,
     /// The block lower-cased, for the packed literal search.
     lower: Vec<u8>,
+    /// Match only the lines holding a candidate (always, but in the tests that check
+    /// the candidate search against matching every line).
+    gate: bool,
     results: ScanResults,
 }
 
@@ -495,6 +592,7 @@ impl<'p> Scanner<'p> {
             max_line,
             buf: vec![0; (256 << 10).max(max_line + 1)],
             lower: Vec::new(),
+            gate: true,
             results: ScanResults::default(),
         }
     }
@@ -604,7 +702,7 @@ impl<'p> Scanner<'p> {
                 None if filled - start >= self.max_line => {
                     // One line longer than the cap: match its head, skip the rest.
                     let head = &data[start..start + self.max_line];
-                    self.line(st, plan, head);
+                    self.line(st, plan, head, true);
                     skipping = true;
                     filled = 0;
                     self.buf = block;
@@ -624,7 +722,7 @@ impl<'p> Scanner<'p> {
             if filled >= self.max_line && memchr::memchr(b'\n', &block[..filled]).is_none() {
                 let head_len = self.max_line;
                 let head = block[..head_len].to_vec();
-                self.line(st, plan, &head);
+                self.line(st, plan, &head, true);
                 skipping = true;
                 filled = 0;
             }
@@ -657,13 +755,18 @@ impl<'p> Scanner<'p> {
             let first = &data[..end.min(EXCERPT_BYTES)];
             st.first = Some((1, split_timestamp(first).1.to_vec()));
         }
-        if st.dump_logs || st.context || st.tail.is_some() {
-            self.each_line(st, plan, data);
+        let every_line = st.dump_logs || st.context || st.tail.is_some();
+        let class = std::sync::Arc::clone(&st.class);
+        if !self.gate {
+            self.each_line(st, plan, data, None);
             return;
         }
-        let class = std::sync::Arc::clone(&st.class);
         if class.ids.is_empty() {
-            self.count_lines(st, data);
+            if every_line {
+                self.each_line(st, plan, data, None);
+            } else {
+                self.count_lines(st, data);
+            }
             return;
         }
         let mut lower = std::mem::take(&mut self.lower);
@@ -672,18 +775,27 @@ impl<'p> Scanner<'p> {
             lower.extend_from_slice(data);
             lower.make_ascii_lowercase();
         }
+        let mut cursor = Cursor::default();
+        if every_line {
+            // Every line is visited (dump markers, an add-on's error lines kept as
+            // context, a previous instance's last lines), but only the lines holding a
+            // candidate go through the patterns.
+            self.each_line(st, plan, data, Some((&class, &lower, &mut cursor)));
+            self.lower = lower;
+            return;
+        }
         // Like ripgrep: search the whole block for a candidate (a required literal, or a
         // match of a pattern that has none), then look only at the line it is on; lines
         // without a candidate are counted, never visited.
         let mut pos = 0;
         while pos < data.len() {
-            let Some(at) = class.candidate(data, &lower, pos) else {
+            let Some(at) = class.candidate(data, &lower, pos, &mut cursor) else {
                 break;
             };
             let start = memchr::memrchr(b'\n', &data[pos..at]).map_or(pos, |i| pos + i + 1);
             let end = memchr::memchr(b'\n', &data[at..]).map_or(data.len(), |i| at + i + 1);
             self.count_lines(st, &data[pos..start]);
-            self.each_line(st, plan, &data[start..end]);
+            self.each_line(st, plan, &data[start..end], None);
             pos = end;
         }
         self.count_lines(st, &data[pos..]);
@@ -699,22 +811,39 @@ impl<'p> Scanner<'p> {
         self.results.lines += n;
     }
 
-    fn each_line(&mut self, st: &mut FileState, plan: &ScanPlan, data: &[u8]) {
+    /// Visits each line of `data`. With `gate`, only a line holding a candidate of the
+    /// class is matched; without, every visited line is.
+    fn each_line(
+        &mut self,
+        st: &mut FileState,
+        plan: &ScanPlan,
+        data: &[u8],
+        mut gate: Option<(&ClassPlan, &[u8], &mut Cursor)>,
+    ) {
+        let mut next = match &mut gate {
+            Some((class, lower, cursor)) => class.candidate(data, lower, 0, cursor),
+            None => Some(0),
+        };
         let mut start = 0;
-        for nl in memchr_iter(b'\n', data) {
-            let line = &data[start..nl];
+        while start < data.len() {
+            let nl = memchr::memchr(b'\n', &data[start..]).map(|i| start + i);
+            let end = nl.map_or(data.len(), |i| i + 1);
+            let line = &data[start..nl.unwrap_or(data.len())];
             let line = &line[..line.len().min(self.max_line)];
-            self.line(st, plan, line);
-            start = nl + 1;
-        }
-        if start < data.len() {
-            let line = &data[start..];
-            let line = &line[..line.len().min(self.max_line)];
-            self.line(st, plan, line);
+            let matched = next.is_some_and(|at| at < end);
+            self.line(st, plan, line, matched);
+            if matched {
+                if let Some((class, lower, cursor)) = &mut gate {
+                    next = class.candidate(data, lower, end, cursor);
+                }
+            }
+            start = end;
         }
     }
 
-    fn line(&mut self, st: &mut FileState, plan: &ScanPlan, raw: &[u8]) {
+    /// One line: dump markers, context and tails, then the class's patterns when
+    /// `matched` (the line may hold a match).
+    fn line(&mut self, st: &mut FileState, plan: &ScanPlan, raw: &[u8], matched: bool) {
         st.line_no += 1;
         self.results.lines += 1;
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
@@ -765,16 +894,13 @@ impl<'p> Scanner<'p> {
                 ts: ts.clone().or_else(|| klog_time(text)),
             });
         }
-        let Some(set) = &st.class.set else {
-            return;
-        };
-        let matches = set.matches(text);
-        if !matches.matched_any() {
+        if !matched || st.class.ids.is_empty() {
             return;
         }
+        let class = std::sync::Arc::clone(&st.class);
         let mut groups_done: Vec<usize> = Vec::new();
-        for local in matches.iter() {
-            let id = st.class.ids[local];
+        for local in class.patterns_for(text) {
+            let id = class.ids[local];
             let p = &plan.patterns[id];
             if groups_done.contains(&p.group) {
                 continue;
@@ -782,14 +908,14 @@ impl<'p> Scanner<'p> {
             if !p.sources.contains(&st.file.source) {
                 continue;
             }
+            let Some(caps) = p.regex.captures(text) else {
+                continue;
+            };
             if !p.require.iter().all(|r| r.is_match(text))
                 || p.exclude.iter().any(|r| r.is_match(text))
             {
                 continue;
             }
-            let Some(caps) = p.regex.captures(text) else {
-                continue;
-            };
             groups_done.push(p.group);
             let mut captured: Vec<(String, String)> = Vec::new();
             for name in p.regex.capture_names().flatten() {
@@ -1155,6 +1281,110 @@ mod tests {
             .collect();
         keys.sort();
         keys
+    }
+
+    /// On a line, the class names every one of its patterns that matches the line: a
+    /// pattern skipped there would lose its hit. Over every line of the case logs, for
+    /// the class of every log pattern and of every attachment pattern.
+    #[test]
+    fn a_line_is_given_every_pattern_that_matches_it() {
+        let (cat, errors) = crate::Catalogue::builtin();
+        assert!(errors.is_empty(), "{errors:?}");
+        let (plan, _) = crate::engine::scan_plan(&cat);
+        let text = catalogue_log_text();
+        let mut unknown = file("x");
+        unknown.pod = None;
+        unknown.namespace = None;
+        let mut pasted = unknown.clone();
+        pasted.source = TextSource::Attachment;
+        let mut matched = 0;
+        for f in [unknown, pasted] {
+            let class = plan.class_of(&f, false);
+            assert!(
+                class.ids().len() > 10,
+                "{:?}: {} patterns",
+                f.source,
+                class.ids().len()
+            );
+            for line in text.lines() {
+                let (_, line) = split_timestamp(line.as_bytes());
+                let given = class.patterns_for(line);
+                for (local, &id) in class.ids().iter().enumerate() {
+                    if plan.patterns()[id].regex.is_match(line) {
+                        matched += 1;
+                        assert!(
+                            given.contains(&local),
+                            "{} matches {:?} but was not given the line",
+                            plan.patterns()[id].regex.as_str(),
+                            String::from_utf8_lossy(line)
+                        );
+                    }
+                }
+            }
+        }
+        assert!(matched > 50, "only {matched} matching lines");
+    }
+
+    /// Matching only the lines the literal search stops on finds what matching every
+    /// line finds, on every path: an application's log, an add-on's log kept as context,
+    /// a previous instance, a log of unknown pod and a cluster-info dump's sections.
+    #[test]
+    fn candidate_lines_alone_find_what_every_line_finds() {
+        let (cat, errors) = crate::Catalogue::builtin();
+        assert!(errors.is_empty(), "{errors:?}");
+        let (plan, _) = crate::engine::scan_plan(&cat);
+        let text = catalogue_log_text();
+        let mut dump = String::from("==== START logs for container c of pod kube-system/secrets-store-provider-azure-abcde ====\n");
+        dump.push_str(&text);
+        dump.push_str("==== END logs for container c of pod kube-system/secrets-store-provider-azure-abcde ====\n");
+        let mut previous = file("web-1");
+        previous.previous = true;
+        let mut unknown = file("x");
+        unknown.pod = None;
+        unknown.namespace = None;
+        let cases = [
+            ("application", file("web-1"), false, text.as_str()),
+            (
+                "context",
+                file("secrets-store-provider-azure-abcde"),
+                false,
+                &text,
+            ),
+            ("previous", previous, false, &text),
+            ("unknown pod", unknown.clone(), false, &text),
+            ("dump", unknown, true, &dump),
+        ];
+        for (what, f, dump_logs, body) in cases {
+            let run = |gate: bool| {
+                let mut s = Scanner::new(&plan, 64 << 10);
+                s.gate = gate;
+                // Short reads, so that blocks end in the middle of the text.
+                struct Short<'a>(&'a [u8]);
+                impl Read for Short<'_> {
+                    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                        let n = buf.len().min(self.0.len()).min(7_777);
+                        buf[..n].copy_from_slice(&self.0[..n]);
+                        self.0 = &self.0[n..];
+                        Ok(n)
+                    }
+                }
+                s.scan(f.clone(), dump_logs, &mut Short(body.as_bytes()))
+                    .unwrap();
+                s.finish()
+            };
+            let (gated, every) = (run(true), run(false));
+            assert!(every.hits.len() > 20, "{what}: {} hits", every.hits.len());
+            assert_eq!(hit_keys(&gated.hits), hit_keys(&every.hits), "{what}");
+            assert_eq!(gated.lines, every.lines, "{what}");
+            let ctx = |r: &ScanResults| -> Vec<(u64, String)> {
+                r.context
+                    .iter()
+                    .chain(&r.tails)
+                    .map(|c| (c.line, c.text.clone()))
+                    .collect()
+            };
+            assert_eq!(ctx(&gated), ctx(&every), "{what}");
+        }
     }
 
     /// The per-source-class plans find, for each log, exactly the hits that scanning it
