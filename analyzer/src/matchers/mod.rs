@@ -1,6 +1,8 @@
-//! Text matchers, one file per source. Each source gets one `RegexSet` over the patterns
-//! of every rule, so a message is run through one automaton whatever the catalogue's size;
-//! only the patterns that matched are re-run for their captures.
+//! Text matchers, one file per source. Each source gets one literal search over the
+//! patterns of every rule: a message is searched once for the literals each pattern's
+//! matches must contain (see [`crate::prefilter`]), and only the patterns whose literals
+//! it holds (and the few that have none) are run, each compiled on its first use. A bundle
+//! whose events are all routine compiles next to nothing.
 
 pub mod attachment;
 pub mod event;
@@ -9,8 +11,6 @@ pub mod manifest;
 pub mod status;
 
 use std::collections::BTreeMap;
-
-use regex::RegexSet;
 
 use crate::engine::Hit;
 use crate::index::Index;
@@ -25,13 +25,82 @@ pub struct Origin {
     pub pattern: usize,
 }
 
-/// All patterns of one source across the catalogue, as one set compiled on first use
-/// (a bundle without events never compiles the event patterns).
+/// All patterns of one source across the catalogue, searched by their literals (the
+/// search is built on first use: a bundle without events never builds the event one).
 #[derive(Debug, Clone)]
 pub struct SourceSet {
     patterns: Vec<String>,
-    set: std::sync::OnceLock<RegexSet>,
+    gate: std::sync::OnceLock<Gate>,
     origins: Vec<Origin>,
+}
+
+/// Which patterns may match a text.
+#[derive(Debug, Clone)]
+struct Gate {
+    /// The required literals of every pattern that has them, ASCII case-insensitive.
+    literals: Option<aho_corasick::AhoCorasick>,
+    /// The patterns (indices into `patterns`) each literal stands for.
+    of_literal: Vec<Vec<usize>>,
+    /// Patterns without a required literal: always run.
+    always: Vec<usize>,
+}
+
+impl Gate {
+    fn new(patterns: &[String]) -> Gate {
+        let mut ids: std::collections::HashMap<Vec<u8>, usize> = Default::default();
+        let mut literals: Vec<Vec<u8>> = Vec::new();
+        let mut of_literal: Vec<Vec<usize>> = Vec::new();
+        let mut always = Vec::new();
+        for (i, p) in patterns.iter().enumerate() {
+            match crate::prefilter::required_literals(p) {
+                Some(lits) => {
+                    for l in lits {
+                        let id = *ids.entry(l.clone()).or_insert_with(|| {
+                            literals.push(l);
+                            of_literal.push(Vec::new());
+                            literals.len() - 1
+                        });
+                        if of_literal[id].last() != Some(&i) {
+                            of_literal[id].push(i);
+                        }
+                    }
+                }
+                None => always.push(i),
+            }
+        }
+        let ac = aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(&literals);
+        match ac {
+            Ok(ac) if !literals.is_empty() => Gate {
+                literals: Some(ac),
+                of_literal,
+                always,
+            },
+            // No literal (or an automaton too large): every pattern runs.
+            _ => Gate {
+                literals: None,
+                of_literal: Vec::new(),
+                always: (0..patterns.len()).collect(),
+            },
+        }
+    }
+
+    /// The patterns that may match `text`, ascending.
+    fn candidates(&self, text: &str, n: usize) -> Vec<usize> {
+        let mut hit = vec![false; n];
+        for &i in &self.always {
+            hit[i] = true;
+        }
+        if let Some(ac) = &self.literals {
+            for m in ac.find_overlapping_iter(text) {
+                for &i in &self.of_literal[m.pattern().as_usize()] {
+                    hit[i] = true;
+                }
+            }
+        }
+        (0..n).filter(|&i| hit[i]).collect()
+    }
 }
 
 impl SourceSet {
@@ -56,26 +125,20 @@ impl SourceSet {
         }
         SourceSet {
             patterns: pats,
-            set: std::sync::OnceLock::new(),
+            gate: std::sync::OnceLock::new(),
             origins,
         }
     }
 
-    /// The compiled set.
-    fn set(&self) -> &RegexSet {
-        self.set.get_or_init(|| {
-            regex::RegexSetBuilder::new(&self.patterns)
-                .size_limit(64 << 20)
-                .dfa_size_limit(64 << 20)
-                .build()
-                .unwrap_or_else(|_| RegexSet::empty())
-        })
+    /// The literal search.
+    fn gate(&self) -> &Gate {
+        self.gate.get_or_init(|| Gate::new(&self.patterns))
     }
 
-    /// Compiles the set now (on another thread while the bundle is read).
+    /// Builds the literal search now (on another thread while the bundle is read).
     pub fn warm(&self) {
         if !self.is_empty() {
-            self.set();
+            self.gate();
         }
     }
 
@@ -95,21 +158,21 @@ impl SourceSet {
             return out;
         }
         let mut done_matchers: Vec<(usize, usize)> = Vec::new();
-        for id in self.set().matches(text).iter() {
+        for id in self.gate().candidates(text, self.patterns.len()) {
             let o = self.origins[id];
             // One hit per matcher even when several of its patterns match.
             if done_matchers.contains(&(o.rule, o.matcher)) {
                 continue;
             }
             let m = &catalogue.rules[o.rule].matchers[o.matcher];
+            let Some(caps) = m.patterns[o.pattern].captures(text) else {
+                continue;
+            };
             if !m.require.iter().all(|r| r.is_match(text))
                 || m.exclude.iter().any(|r| r.is_match(text))
             {
                 continue;
             }
-            let Some(caps) = m.patterns[o.pattern].captures(text) else {
-                continue;
-            };
             done_matchers.push((o.rule, o.matcher));
             out.push((o, m, captures_of(&m.patterns[o.pattern], &caps)));
         }
@@ -197,4 +260,99 @@ pub fn all_hits(ctx: &crate::engine::Inputs) -> Vec<Vec<Hit>> {
         }
     }
     per_rule
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every string of every JSON file and every line of every other text file of the
+    /// rule cases and the holdout corpus: real event and status messages, log lines,
+    /// pasted text.
+    fn case_texts() -> Vec<String> {
+        fn strings(v: &serde_json::Value, out: &mut Vec<String>) {
+            match v {
+                serde_json::Value::String(s) if s.len() >= 8 => out.push(s.clone()),
+                serde_json::Value::Array(a) => a.iter().for_each(|v| strings(v, out)),
+                serde_json::Value::Object(o) => o.values().for_each(|v| strings(v, out)),
+                _ => {}
+            }
+        }
+        fn walk(dir: &std::path::Path, out: &mut Vec<String>) {
+            let Ok(rd) = std::fs::read_dir(dir) else {
+                return;
+            };
+            for e in rd.flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    walk(&p, out);
+                    continue;
+                }
+                let Ok(text) = std::fs::read_to_string(&p) else {
+                    continue;
+                };
+                match serde_json::from_str::<serde_json::Value>(&text) {
+                    Ok(v) if p.extension().is_some_and(|e| e == "json") => strings(&v, out),
+                    _ => out.extend(text.lines().map(str::to_string)),
+                }
+            }
+        }
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut out = Vec::new();
+        walk(&root.join("rules"), &mut out);
+        walk(&root.join("testdata/wordings"), &mut out);
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// The literal search runs exactly the patterns a set of all of them reports, for
+    /// every source and every real text of the cases: it never skips a pattern that
+    /// matches.
+    #[test]
+    fn the_literal_search_skips_no_pattern_that_matches() {
+        let (cat, errors) = Catalogue::builtin();
+        assert!(errors.is_empty(), "{errors:?}");
+        let texts = case_texts();
+        assert!(texts.len() > 5_000, "{} texts", texts.len());
+        let mut matched = 0;
+        let mut skipped = 0;
+        for source in [
+            Source::Event,
+            Source::ContainerStatus,
+            Source::ManifestError,
+            Source::Log,
+            Source::Attachment,
+        ] {
+            let set = SourceSet::new(&cat, source);
+            assert!(!set.is_empty(), "{source:?}");
+            let all = regex::RegexSetBuilder::new(&set.patterns)
+                .size_limit(64 << 20)
+                .build()
+                .expect("the catalogue's patterns compile");
+            let gate = set.gate();
+            assert!(gate.literals.is_some(), "{source:?}: no literal at all");
+            for t in &texts {
+                let want: Vec<usize> = all.matches(t).iter().collect();
+                let cands = gate.candidates(t, set.patterns.len());
+                for &w in &want {
+                    assert!(
+                        cands.contains(&w),
+                        "{source:?}: pattern {} matches {t:?} but was not a candidate",
+                        set.patterns[w]
+                    );
+                }
+                matched += want.len();
+                skipped += set.patterns.len() - cands.len();
+            }
+        }
+        assert!(
+            matched > 1_000,
+            "only {matched} matches over the case texts"
+        );
+        assert!(
+            skipped > matched,
+            "the search skipped only {skipped} patterns"
+        );
+    }
 }
