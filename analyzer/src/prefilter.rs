@@ -15,7 +15,28 @@ const MIN_LITERAL: usize = 3;
 /// Case-insensitive letters are recognised by their ASCII pair (`[kK]`); the non-ASCII
 /// members Unicode case folding adds (the Kelvin sign, the long s) are not searched for,
 /// which no log line realistically relies on.
+///
+/// The built-in catalogue's patterns are answered from a table the build computed with
+/// [`extract`] (start-up parses none of them); any other pattern is parsed now.
 pub fn required_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
+    #[cfg(aksbundle_literal_table)]
+    if let Ok(i) = table::BUILTIN.binary_search_by(|(p, _)| (*p).cmp(pattern)) {
+        return table::BUILTIN[i]
+            .1
+            .map(|lits| lits.iter().map(|l| l.to_vec()).collect());
+    }
+    extract(pattern)
+}
+
+/// The table of the built-in patterns' literals, written by `build.rs`.
+#[cfg(aksbundle_literal_table)]
+mod table {
+    include!(concat!(env!("OUT_DIR"), "/literals.rs"));
+}
+
+/// [`required_literals`] computed from the pattern's syntax tree (what the build runs
+/// for the built-in patterns; this file is also compiled into `build.rs`).
+pub fn extract(pattern: &str) -> Option<Vec<Vec<u8>>> {
     let hir = regex_syntax::ParserBuilder::new()
         .build()
         .parse(pattern)
@@ -124,6 +145,27 @@ fn better(a: &[Vec<u8>], b: &[Vec<u8>]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every pattern of the built-in catalogue is in the build's table, with the
+    /// literals the syntax tree gives.
+    #[test]
+    fn the_build_computed_every_builtin_pattern() {
+        let (cat, _) = crate::Catalogue::builtin();
+        let mut n = 0;
+        for m in cat.rules.iter().flat_map(|r| &r.matchers) {
+            for p in &m.patterns {
+                let i = table::BUILTIN
+                    .binary_search_by(|(q, _)| (*q).cmp(p.as_str()))
+                    .unwrap_or_else(|_| panic!("{} is not in the table", p.as_str()));
+                let from_table = table::BUILTIN[i]
+                    .1
+                    .map(|l| l.iter().map(|x| x.to_vec()).collect());
+                assert_eq!(from_table, extract(p.as_str()), "{}", p.as_str());
+                n += 1;
+            }
+        }
+        assert!(n > 200, "{n} patterns");
+    }
 
     fn lits(p: &str) -> Option<Vec<String>> {
         required_literals(p).map(|v| {

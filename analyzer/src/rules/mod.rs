@@ -18,6 +18,8 @@ pub struct EmbeddedRule {
     /// Folder relative to `rules/`, e.g. `acr/image-pull-unauthorized`.
     pub dir: &'static str,
     pub yaml: &'static str,
+    /// The same rule as JSON, converted at build time (what start-up parses).
+    pub json: Option<&'static str>,
     pub readme: &'static str,
 }
 
@@ -127,7 +129,11 @@ impl Catalogue {
             .map(|e| {
                 let origin = format!("rules/{}", e.dir);
                 let area = e.dir.split('/').next().unwrap_or("").to_string();
-                compile_with(e.yaml, &origin, &area, e.readme, eager)
+                let text = match e.json {
+                    Some(json) => RuleText::Json(json),
+                    None => RuleText::Yaml(e.yaml),
+                };
+                compile_with(text, &origin, &area, e.readme, eager)
             })
             .collect();
         for c in compiled {
@@ -361,13 +367,20 @@ fn yaml_nesting(yaml: &str) -> usize {
 
 /// Compiles one rule file; every problem in it is returned.
 pub fn compile(yaml: &str, origin: &str, area: &str, readme: &str) -> Result<Rule, Vec<RuleError>> {
-    compile_with(yaml, origin, area, readme, true)
+    compile_with(RuleText::Yaml(yaml), origin, area, readme, true)
 }
 
 /// Like [`compile`]; without `eager`, for rules known good (the built-in catalogue), text
 /// patterns compile on first use and templates are not test-compiled.
+/// A rule file's text: YAML as written, or JSON converted from it at build time.
+#[derive(Clone, Copy)]
+enum RuleText<'a> {
+    Yaml(&'a str),
+    Json(&'a str),
+}
+
 fn compile_with(
-    yaml: &str,
+    text: RuleText<'_>,
     origin: &str,
     area: &str,
     readme: &str,
@@ -377,17 +390,24 @@ fn compile_with(
         path: origin.to_string(),
         message,
     };
-    if yaml.len() > MAX_RULE_FILE_BYTES {
-        return Err(vec![err(too_big(yaml.len()))]);
-    }
-    let depth = yaml_nesting(yaml);
-    if depth > MAX_RULE_NESTING {
-        return Err(vec![err(format!(
-            "rule file nests {depth} levels deep, over the limit of {MAX_RULE_NESTING}"
-        ))]);
-    }
-    let spec: RuleSpec =
-        serde_yaml::from_str(yaml).map_err(|e| vec![err(format!("invalid rule file: {e}"))])?;
+    let spec: RuleSpec = match text {
+        RuleText::Yaml(yaml) => {
+            if yaml.len() > MAX_RULE_FILE_BYTES {
+                return Err(vec![err(too_big(yaml.len()))]);
+            }
+            let depth = yaml_nesting(yaml);
+            if depth > MAX_RULE_NESTING {
+                return Err(vec![err(format!(
+                    "rule file nests {depth} levels deep, over the limit of {MAX_RULE_NESTING}"
+                ))]);
+            }
+            serde_yaml::from_str(yaml).map_err(|e| vec![err(format!("invalid rule file: {e}"))])?
+        }
+        // The built-in catalogue, converted from its YAML by the build.
+        RuleText::Json(json) => {
+            serde_json::from_str(json).map_err(|e| vec![err(format!("invalid rule file: {e}"))])?
+        }
+    };
     let mut errors = Vec::new();
     if spec.id.is_empty()
         || !spec
@@ -503,7 +523,7 @@ fn compile_with(
     for step in &spec.remediation {
         let mut compiled = Vec::new();
         for c in &step.commands {
-            let cmd = crate::render::guarded(|| Command::compile(c, &spec.kinds))
+            let cmd = crate::render::guarded(|| Command::compile_as(c, &spec.kinds, eager))
                 .unwrap_or_else(|| Err("the command lexer failed on it".into()));
             match cmd {
                 Ok(cmd) => compiled.push(cmd),
@@ -691,6 +711,24 @@ remediation:
             }
         }
         assert!(n > 100, "{n} patterns");
+    }
+
+    /// The JSON the build converted each built-in rule to reads as the same rule as
+    /// its YAML.
+    #[test]
+    fn every_builtin_rule_reads_the_same_from_its_json_as_from_its_yaml() {
+        for e in EMBEDDED {
+            let json = e.json.unwrap_or_else(|| panic!("{}: no JSON", e.dir));
+            let from_yaml: RuleSpec = serde_yaml::from_str(e.yaml).unwrap();
+            let from_json: RuleSpec = serde_json::from_str(json).unwrap();
+            assert_eq!(
+                format!("{from_yaml:?}"),
+                format!("{from_json:?}"),
+                "{}",
+                e.dir
+            );
+        }
+        assert!(EMBEDDED.len() >= 72, "{} rules", EMBEDDED.len());
     }
 
     #[test]
