@@ -159,6 +159,9 @@ impl Catalogue {
             });
         }
         files.sort();
+        // Read in order, compile in parallel (every regex and template of a user rule
+        // compiles at load), then add in order.
+        let mut texts = Vec::new();
         for f in files {
             let path = f.display().to_string();
             let len = std::fs::metadata(&f).map(|m| m.len()).unwrap_or(0);
@@ -184,7 +187,17 @@ impl Catalogue {
                 .map(|p| p.join("README.md"))
                 .and_then(|p| std::fs::read_to_string(p).ok())
                 .unwrap_or_default();
-            match compile(&yaml, &path, "user", &readme) {
+            texts.push((f, path, yaml, readme));
+        }
+        let compiled: Vec<_> = {
+            use rayon::prelude::*;
+            texts
+                .par_iter()
+                .map(|(_, path, yaml, readme)| compile(yaml, path, "user", readme))
+                .collect()
+        };
+        for ((f, path, _, _), c) in texts.into_iter().zip(compiled) {
+            match c {
                 Ok(r) => {
                     let folder = f
                         .parent()
