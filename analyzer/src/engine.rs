@@ -410,6 +410,8 @@ pub fn evaluate_with(
         own_analysis: index.own_analysis.clone(),
     };
     let mut errors: Vec<ReadIssue> = issues;
+    // A user pattern that parsed at load but did not compile matched nothing: say so.
+    errors.extend(catalogue.pattern_failures());
     if let Some(f) = &bundle.format {
         if f.starts_with("aksbundle/") && f != "aksbundle/v1" {
             errors.push(ReadIssue { file: "manifest.json".into(), message: format!("format {f} is newer than this analyzer knows (aksbundle/v1); read what it understands") });

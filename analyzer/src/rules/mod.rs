@@ -110,16 +110,16 @@ impl Catalogue {
     /// patterns compile on first use and its templates are not compiled ahead: the
     /// catalogue's tests check both ([`Catalogue::builtin_checked`]).
     pub fn builtin() -> (Catalogue, Vec<RuleError>) {
-        Catalogue::builtin_with(false)
+        Catalogue::builtin_with(Load::Builtin)
     }
 
     /// The built-in catalogue with every regex and template compiled at load, as a user
     /// rule is: what the tests use to prove [`Catalogue::builtin`] safe.
     pub fn builtin_checked() -> (Catalogue, Vec<RuleError>) {
-        Catalogue::builtin_with(true)
+        Catalogue::builtin_with(Load::Everything)
     }
 
-    fn builtin_with(eager: bool) -> (Catalogue, Vec<RuleError>) {
+    fn builtin_with(load: Load) -> (Catalogue, Vec<RuleError>) {
         use rayon::prelude::*;
         let mut errors = Vec::new();
         let mut rules = Vec::new();
@@ -133,7 +133,7 @@ impl Catalogue {
                     Some(json) => RuleText::Json(json),
                     None => RuleText::Yaml(e.yaml),
                 };
-                compile_with(text, &origin, &area, e.readme, eager)
+                compile_with(text, &origin, &area, e.readme, load)
             })
             .collect();
         for c in compiled {
@@ -145,6 +145,47 @@ impl Catalogue {
         let mut cat = Catalogue::new(rules);
         cat.finish(&mut errors);
         (cat, errors)
+    }
+
+    /// The patterns that failed to compile on first use in this process (parsed at load,
+    /// but over the compiled size limit): each matched nothing. One issue per pattern,
+    /// naming its rule file.
+    pub fn pattern_failures(&self) -> Vec<crate::ReadIssue> {
+        let mut out: Vec<crate::ReadIssue> = Vec::new();
+        let mut push = |rule: &Rule, pattern: &str, why: &str| {
+            let message = format!("bad regex {pattern:?}: {why}; it matched nothing in this run");
+            if !out
+                .iter()
+                .any(|i| i.file == rule.origin && i.message == message)
+            {
+                out.push(crate::ReadIssue {
+                    file: rule.origin.clone(),
+                    message,
+                });
+            }
+        };
+        for rule in &self.rules {
+            for m in &rule.matchers {
+                for r in m.patterns.iter().chain(&m.require).chain(&m.exclude) {
+                    if let Some(why) = r.failure() {
+                        push(rule, r.as_str(), why);
+                    }
+                }
+            }
+        }
+        if let Some(c) = self.compiled.get() {
+            for (p, o) in c.plan.patterns().iter().zip(&c.origins) {
+                for r in std::iter::once(&p.regex)
+                    .chain(&p.require)
+                    .chain(&p.exclude)
+                {
+                    if let Some(why) = r.failure() {
+                        push(&self.rules[o.rule], r.as_str(), why);
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// Adds the rules found under `dir` (every `rule.yaml`, recursively).
@@ -378,13 +419,24 @@ fn yaml_nesting(yaml: &str) -> usize {
     max
 }
 
-/// Compiles one rule file; every problem in it is returned.
+/// Compiles one rule file (a user's); every problem in it is returned. Templates compile
+/// now; text patterns are parsed now and compile on first use.
 pub fn compile(yaml: &str, origin: &str, area: &str, readme: &str) -> Result<Rule, Vec<RuleError>> {
-    compile_with(RuleText::Yaml(yaml), origin, area, readme, true)
+    compile_with(RuleText::Yaml(yaml), origin, area, readme, Load::User)
 }
 
-/// Like [`compile`]; without `eager`, for rules known good (the built-in catalogue), text
-/// patterns compile on first use and templates are not test-compiled.
+/// How much of a rule is compiled at load.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Load {
+    /// A built-in rule in a run: patterns compile on first use, templates are not
+    /// test-compiled (the tests do both).
+    Builtin,
+    /// A user rule: templates compile, patterns are parsed (compiled on first use).
+    User,
+    /// Everything compiled now: what the tests prove the built-in catalogue with.
+    Everything,
+}
+
 /// A rule file's text: YAML as written, or JSON converted from it at build time.
 #[derive(Clone, Copy)]
 enum RuleText<'a> {
@@ -397,8 +449,9 @@ fn compile_with(
     origin: &str,
     area: &str,
     readme: &str,
-    eager: bool,
+    load: Load,
 ) -> Result<Rule, Vec<RuleError>> {
+    let eager = load != Load::Builtin;
     let err = |message: String| RuleError {
         path: origin.to_string(),
         message,
@@ -460,16 +513,17 @@ fn compile_with(
         }
     };
     let lazy_re = |p: &str, errors: &mut Vec<RuleError>| {
-        if eager {
-            match RuleRegex::compiled(p) {
-                Ok(r) => Some(r),
-                Err(e) => {
-                    errors.push(err(format!("bad regex {p:?}: {e}")));
-                    None
-                }
+        let r = match load {
+            Load::Builtin => return Some(RuleRegex::new(p)),
+            Load::User => RuleRegex::checked(p),
+            Load::Everything => RuleRegex::compiled(p),
+        };
+        match r {
+            Ok(r) => Some(r),
+            Err(e) => {
+                errors.push(err(format!("bad regex {p:?}: {e}")));
+                None
             }
-        } else {
-            Some(RuleRegex::new(p))
         }
     };
     let mut matchers = Vec::new();
@@ -611,6 +665,50 @@ remediation:
   - when: WHEN
     text: {en: "step"}
 "#;
+
+    /// A user pattern that parses but compiles over the size limit loads (patterns are
+    /// parsed at load, compiled on first use), matches nothing, and the run reports it
+    /// with the rule's file; the other rules of the run still fire.
+    #[test]
+    fn a_user_pattern_too_large_to_compile_is_reported_by_the_run_that_needed_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("demo");
+        std::fs::create_dir_all(&dir).unwrap();
+        // Every event message holds "e" (the literal): the pattern is tried and compiled.
+        let yaml = RULE
+            .replace("WHEN", "\"true\"")
+            .replace(r#"patterns: ["x"]"#, r#"patterns: ['e\w{1000}{1000}']"#);
+        std::fs::write(dir.join("rule.yaml"), yaml).unwrap();
+        let (mut cat, _) = Catalogue::builtin();
+        let errors = cat.add_dir(tmp.path());
+        assert!(errors.is_empty(), "{errors:?}");
+        let bundle =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/keyvault-nmi");
+        let analysis =
+            crate::analyze(&bundle, &cat, &crate::AnalyzeOptions::default()).expect("analyzes");
+        let path = dir.join("rule.yaml").display().to_string();
+        let issue = analysis
+            .report
+            .errors
+            .iter()
+            .find(|e| e.file == path)
+            .unwrap_or_else(|| panic!("no issue for {path}: {:?}", analysis.report.errors));
+        assert!(issue.message.contains("size limit"), "{}", issue.message);
+        assert!(
+            issue.message.contains("matched nothing"),
+            "{}",
+            issue.message
+        );
+        assert!(
+            analysis
+                .report
+                .findings
+                .iter()
+                .any(|f| f.rule.starts_with("kv-")),
+            "the built-in rules still fire"
+        );
+        assert!(!analysis.report.findings.iter().any(|f| f.rule == "demo"));
+    }
 
     /// Regression: the `rule_loader` fuzzer (fuzz/artifacts/rule_loader/crash-d1fa9f28...)
     /// found that `}}` in a `when:` expression panicked inside minijinja.
