@@ -205,7 +205,7 @@ def main():
           f"Measured by `scripts/bench_analyze.py`{' --quick' if QUICK else ''} on {os.cpu_count()} cores ({cpu}), in one run: "
           f"median of {RUNS} rounds after one warm-up (start-up: {RUNS * 3} rounds), the commands of a table part run in turn in each round so that "
           f"a change in load hits each alike; page cache warm. Load average {' '.join(load_start)} at the start, {' '.join(load_end)} at the end "
-          "(other builds shared the machine: compare figures of this table with each other, not with other sections).",
+          + f"(the benchmark itself keeps up to {os.cpu_count()} threads busy; a higher load means other work shared the machine, and then only ratios within this table mean anything).",
           f"Synthetic bundle: 1,000 pods, {inflated / 1e6:.0f} MB of klog and JSON log lines (0.1% of them Key Vault errors the catalogue matches), {size / 1e6:.1f} MB gzipped.", "",
           "| command | median wall | peak RSS | time vs `gzip -dc` |", "|---|---:|---:|---:|"]
     for name, t, rss, ratio in rows:
