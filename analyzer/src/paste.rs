@@ -315,6 +315,15 @@ struct Columns {
 impl Columns {
     /// An events table header: it has a type, a reason and a message column.
     fn parse(line: &str) -> Option<Columns> {
+        // Every line of a paste is tried as a header: rule most out without splitting.
+        let has = |word: &[u8]| {
+            line.as_bytes()
+                .windows(word.len())
+                .any(|w| w.eq_ignore_ascii_case(word))
+        };
+        if !(has(b"reason") && has(b"message") && has(b"type")) {
+            return None;
+        }
         let start = line.len() - line.trim_start().len();
         let mut cols = Vec::new();
         let mut pos = start;
