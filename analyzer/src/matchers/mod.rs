@@ -32,6 +32,8 @@ pub struct SourceSet {
     patterns: Vec<String>,
     gate: std::sync::OnceLock<Gate>,
     origins: Vec<Origin>,
+    /// Texts come line after line (log and attachment patterns over pasted text).
+    lines: bool,
 }
 
 /// Which patterns may match a text.
@@ -46,7 +48,9 @@ struct Gate {
 }
 
 impl Gate {
-    fn new(patterns: &[String]) -> Gate {
+    /// `lines`: the source is searched line by line in bulk (pasted logs, node files):
+    /// worth a DFA's longer build.
+    fn new(patterns: &[String], lines: bool) -> Gate {
         let mut ids: std::collections::HashMap<Vec<u8>, usize> = Default::default();
         let mut literals: Vec<Vec<u8>> = Vec::new();
         let mut of_literal: Vec<Vec<usize>> = Vec::new();
@@ -70,8 +74,13 @@ impl Gate {
         }
         let ac = aho_corasick::AhoCorasick::builder()
             .ascii_case_insensitive(true)
-            // Short texts, searched once each: an NFA builds in a fraction of a DFA's time.
-            .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
+            // Events and states are few short texts: an NFA builds in a fraction of a
+            // DFA's time. Pasted logs and node files are searched line after line.
+            .kind(Some(if lines {
+                aho_corasick::AhoCorasickKind::DFA
+            } else {
+                aho_corasick::AhoCorasickKind::ContiguousNFA
+            }))
             .build(&literals);
         match ac {
             Ok(ac) if !literals.is_empty() => Gate {
@@ -90,6 +99,10 @@ impl Gate {
 
     /// The patterns that may match `text`, ascending.
     fn candidates(&self, text: &str, n: usize) -> Vec<usize> {
+        if self.literals.as_ref().is_none_or(|ac| !ac.is_match(text)) {
+            // No literal: only the patterns without one (`always` is ascending).
+            return self.always.clone();
+        }
         let mut hit = vec![false; n];
         for &i in &self.always {
             hit[i] = true;
@@ -129,12 +142,14 @@ impl SourceSet {
             patterns: pats,
             gate: std::sync::OnceLock::new(),
             origins,
+            lines: matches!(source, Source::Log | Source::Attachment),
         }
     }
 
     /// The literal search.
     fn gate(&self) -> &Gate {
-        self.gate.get_or_init(|| Gate::new(&self.patterns))
+        self.gate
+            .get_or_init(|| Gate::new(&self.patterns, self.lines))
     }
 
     /// Builds the literal search now (on another thread while the bundle is read).
