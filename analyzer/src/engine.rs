@@ -662,7 +662,7 @@ fn finding_of(inputs: &Inputs, rule: &Rule, hits: Vec<Hit>, lang: &str) -> Findi
     // Commands are pasted into a shell: each value is quoted for the context it lands in,
     // or withheld when it does not look like what it should be.
     let mut steps = Vec::new();
-    for (s, commands) in rule.spec.remediation.iter().zip(&rule.commands) {
+    for (s, commands) in rule.spec.remediation.iter().zip(rule.commands.iter()) {
         if let Some(w) = &s.when {
             if !crate::render::eval_bool(w, &ctx) {
                 continue;

@@ -52,7 +52,51 @@ pub struct Rule {
     pub check: Option<CheckFn>,
     pub context_name: Option<regex::Regex>,
     /// Each remediation step's commands, compiled with their placeholders' shell contexts.
-    pub commands: Vec<Vec<Command>>,
+    pub commands: Commands,
+}
+
+/// A rule's commands per remediation step: compiled at load for a user rule (a broken
+/// one is reported with its file), on first use for a built-in one (only rules with a
+/// finding render commands; the tests compile them all ahead).
+#[derive(Clone, Debug)]
+pub struct Commands {
+    steps: Vec<Vec<String>>,
+    kinds: std::collections::BTreeMap<String, crate::render::shell::Kind>,
+    compiled: std::sync::OnceLock<Vec<Vec<Command>>>,
+}
+
+impl Commands {
+    fn lazy(spec: &RuleSpec) -> Commands {
+        Commands {
+            steps: spec
+                .remediation
+                .iter()
+                .map(|s| s.commands.clone())
+                .collect(),
+            kinds: spec.kinds.clone(),
+            compiled: std::sync::OnceLock::new(),
+        }
+    }
+}
+
+impl std::ops::Deref for Commands {
+    type Target = Vec<Vec<Command>>;
+
+    fn deref(&self) -> &Vec<Vec<Command>> {
+        self.compiled.get_or_init(|| {
+            self.steps
+                .iter()
+                .map(|cmds| {
+                    cmds.iter()
+                        .filter_map(|c| {
+                            crate::render::guarded(|| Command::compile_as(c, &self.kinds, false))
+                                .and_then(Result::ok)
+                        })
+                        .collect()
+                })
+                .collect()
+        })
+    }
 }
 
 impl std::fmt::Debug for Rule {
@@ -586,18 +630,21 @@ fn compile_with(
             templates.push(("summary", format!("{lang}: {t}")));
         }
     }
-    let mut commands = Vec::new();
+    let commands = Commands::lazy(&spec);
+    let mut compiled_commands = Vec::new();
     for step in &spec.remediation {
-        let mut compiled = Vec::new();
-        for c in &step.commands {
-            let cmd = crate::render::guarded(|| Command::compile_as(c, &spec.kinds, eager))
-                .unwrap_or_else(|| Err("the command lexer failed on it".into()));
-            match cmd {
-                Ok(cmd) => compiled.push(cmd),
-                Err(e) => errors.push(err(format!("bad command {c:?}: {e}"))),
+        if eager {
+            let mut compiled = Vec::new();
+            for c in &step.commands {
+                let cmd = crate::render::guarded(|| Command::compile_as(c, &spec.kinds, true))
+                    .unwrap_or_else(|| Err("the command lexer failed on it".into()));
+                match cmd {
+                    Ok(cmd) => compiled.push(cmd),
+                    Err(e) => errors.push(err(format!("bad command {c:?}: {e}"))),
+                }
             }
+            compiled_commands.push(compiled);
         }
-        commands.push(compiled);
         for t in [
             Some(&step.text.en),
             step.text.ja.as_ref(),
@@ -635,6 +682,9 @@ fn compile_with(
     }
     if !errors.is_empty() {
         return Err(errors);
+    }
+    if eager {
+        let _ = commands.compiled.set(compiled_commands);
     }
     Ok(Rule {
         spec,
