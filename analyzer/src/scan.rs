@@ -140,15 +140,10 @@ pub struct ClassPlan {
     search: Candidates,
     /// The class's patterns without required literals, in one alternation (names removed).
     residual: Option<Regex>,
-    /// On a candidate line: the required literals whole (ASCII case-insensitive), to
-    /// find which patterns the line may match; each pattern is then run on its own,
-    /// compiled on its first use. No set of the class's patterns is compiled.
-    line_literals: Option<aho_corasick::AhoCorasick>,
-    /// The class's patterns (indices into `ids`) each literal stands for.
-    of_literal: Vec<Vec<usize>>,
-    /// The class's patterns without a required literal (indices into `ids`): run on a
-    /// line the residual alternation matches.
-    always: Vec<usize>,
+    /// On a candidate line: which patterns (indices into `ids`) its literals name; each
+    /// is then run on its own, compiled on its first use. No set of the class's patterns
+    /// is compiled. Those without literals run on a line the residual alternation matches.
+    by_literal: crate::matchers::LiteralIndex,
 }
 
 /// How a block is searched for the literals every match of a pattern contains.
@@ -196,64 +191,31 @@ const FINGERPRINT: usize = 4;
 
 impl ClassPlan {
     fn new(plan: &ScanPlan, ids: Vec<usize>) -> Result<ClassPlan, regex::Error> {
-        if ids.is_empty() {
-            return Ok(ClassPlan {
-                ids,
-                search: Candidates::None,
-                residual: None,
-                line_literals: None,
-                of_literal: Vec::new(),
-                always: Vec::new(),
-            });
-        }
-        let mut literals: Vec<Vec<u8>> = Vec::new();
-        let mut of_literal: Vec<Vec<usize>> = Vec::new();
-        let mut always = Vec::new();
-        let mut residual: Vec<String> = Vec::new();
+        let lits: Vec<&Option<Vec<Vec<u8>>>> = ids
+            .iter()
+            .map(|&i| {
+                plan.literals[i].get_or_init(|| {
+                    crate::prefilter::required_literals(plan.patterns[i].regex.as_str())
+                })
+            })
+            .collect();
+        // Short texts, searched once each: an NFA builds in a fraction of a DFA's time.
+        let by_literal = crate::matchers::LiteralIndex::new(
+            lits.iter().map(|l| l.as_deref()),
+            aho_corasick::AhoCorasickKind::ContiguousNFA,
+        )
+        .map_err(|e| regex::Error::Syntax(e.to_string()))?;
+        let search = candidates(by_literal.literals().to_vec())
+            .map_err(|e| regex::Error::Syntax(e.to_string()))?;
         let unnamed = regex::Regex::new(r"\(\?P?<[A-Za-z_][A-Za-z0-9_]*>").expect("static regex");
-        for (local, &i) in ids.iter().enumerate() {
-            let lits = plan.literals[i].get_or_init(|| {
-                crate::prefilter::required_literals(plan.patterns[i].regex.as_str())
-            });
-            match lits {
-                Some(l) => {
-                    for lit in l {
-                        let at = match literals.iter().position(|x| x == lit) {
-                            Some(at) => at,
-                            None => {
-                                literals.push(lit.clone());
-                                of_literal.push(Vec::new());
-                                literals.len() - 1
-                            }
-                        };
-                        if of_literal[at].last() != Some(&local) {
-                            of_literal[at].push(local);
-                        }
-                    }
-                }
-                None => {
-                    always.push(local);
-                    residual.push(format!(
-                        "(?:{})",
-                        unnamed.replace_all(plan.patterns[i].regex.as_str(), "(?:")
-                    ))
-                }
-            }
-        }
-        let search =
-            candidates(literals.clone()).map_err(|e| regex::Error::Syntax(e.to_string()))?;
-        let line_literals = if literals.is_empty() {
-            None
-        } else {
-            Some(
-                aho_corasick::AhoCorasick::builder()
-                    .ascii_case_insensitive(true)
-                    // Short texts, searched once each: an NFA builds in a fraction of a DFA's time.
-                    .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
-                    .build(&literals)
-                    .map_err(|e| regex::Error::Syntax(e.to_string()))?,
-            )
-        };
+        let residual: Vec<String> = by_literal
+            .always
+            .iter()
+            .map(|&local| {
+                let p = plan.patterns[ids[local]].regex.as_str();
+                format!("(?:{})", unnamed.replace_all(p, "(?:"))
+            })
+            .collect();
         let residual = if residual.is_empty() {
             None
         } else {
@@ -269,9 +231,7 @@ impl ClassPlan {
             ids,
             search,
             residual,
-            line_literals,
-            of_literal,
-            always,
+            by_literal,
         })
     }
 
@@ -279,20 +239,8 @@ impl ClassPlan {
     /// whose literals it holds, and those without literals when the residual alternation
     /// matches it.
     fn patterns_for(&self, line: &[u8]) -> Vec<usize> {
-        let mut hit = vec![false; self.ids.len()];
-        if let Some(ac) = &self.line_literals {
-            for m in ac.find_overlapping_iter(line) {
-                for &local in &self.of_literal[m.pattern().as_usize()] {
-                    hit[local] = true;
-                }
-            }
-        }
-        if self.residual.as_ref().is_some_and(|r| r.is_match(line)) {
-            for &local in &self.always {
-                hit[local] = true;
-            }
-        }
-        (0..hit.len()).filter(|&i| hit[i]).collect()
+        let residual = self.residual.as_ref().is_some_and(|r| r.is_match(line));
+        self.by_literal.patterns(line, residual)
     }
 
     /// The plan's indices of the class's patterns.

@@ -36,85 +36,139 @@ pub struct SourceSet {
     lines: bool,
 }
 
-/// Which patterns may match a text.
+/// Which of a list of patterns a text may match, by the literals every match of each
+/// must contain ([`crate::prefilter`]): the object sources' and pasted text's search here,
+/// and the scanner's per-line choice of patterns (`scan::ClassPlan`).
 #[derive(Debug, Clone)]
-struct Gate {
-    /// The required literals of every pattern that has them, ASCII case-insensitive.
-    literals: Option<aho_corasick::AhoCorasick>,
-    /// The patterns (indices into `patterns`) each literal stands for.
+pub(crate) struct LiteralIndex {
+    /// The distinct literals, lower-cased.
+    literals: Vec<Vec<u8>>,
+    /// The same, searched ASCII case-insensitively; `None` when there is none.
+    search: Option<aho_corasick::AhoCorasick>,
+    /// The patterns (indices into the list) each literal stands for.
     of_literal: Vec<Vec<usize>>,
-    /// Patterns without a required literal: always run.
-    always: Vec<usize>,
+    /// The patterns without a required literal, ascending.
+    pub(crate) always: Vec<usize>,
+    /// How many patterns the list has.
+    n: usize,
 }
 
-impl Gate {
-    /// `lines`: the source is searched line by line in bulk (pasted logs, node files):
-    /// worth a DFA's longer build.
-    fn new(patterns: &[String], lines: bool) -> Gate {
-        let mut ids: std::collections::HashMap<Vec<u8>, usize> = Default::default();
+impl LiteralIndex {
+    /// Indexes each pattern's literals (`None`: it has none). `kind` is the automaton:
+    /// a contiguous NFA builds fast for a few short texts; a DFA searches faster when
+    /// texts come line after line.
+    pub(crate) fn new<'a>(
+        each: impl IntoIterator<Item = Option<&'a [Vec<u8>]>>,
+        kind: aho_corasick::AhoCorasickKind,
+    ) -> Result<LiteralIndex, aho_corasick::BuildError> {
+        let mut ids: std::collections::HashMap<&[u8], usize> = Default::default();
         let mut literals: Vec<Vec<u8>> = Vec::new();
         let mut of_literal: Vec<Vec<usize>> = Vec::new();
         let mut always = Vec::new();
-        for (i, p) in patterns.iter().enumerate() {
-            match crate::prefilter::required_literals(p) {
-                Some(lits) => {
-                    for l in lits {
-                        let id = *ids.entry(l.clone()).or_insert_with(|| {
-                            literals.push(l);
-                            of_literal.push(Vec::new());
-                            literals.len() - 1
-                        });
-                        if of_literal[id].last() != Some(&i) {
-                            of_literal[id].push(i);
-                        }
-                    }
+        let mut n = 0;
+        for (i, lits) in each.into_iter().enumerate() {
+            n = i + 1;
+            let Some(lits) = lits else {
+                always.push(i);
+                continue;
+            };
+            for l in lits {
+                let id = *ids.entry(l.as_slice()).or_insert_with(|| {
+                    literals.push(l.clone());
+                    of_literal.push(Vec::new());
+                    literals.len() - 1
+                });
+                if of_literal[id].last() != Some(&i) {
+                    of_literal[id].push(i);
                 }
-                None => always.push(i),
             }
         }
-        let ac = aho_corasick::AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            // Events and states are few short texts: an NFA builds in a fraction of a
-            // DFA's time. Pasted logs and node files are searched line after line.
-            .kind(Some(if lines {
-                aho_corasick::AhoCorasickKind::DFA
-            } else {
-                aho_corasick::AhoCorasickKind::ContiguousNFA
-            }))
-            .build(&literals);
-        match ac {
-            Ok(ac) if !literals.is_empty() => Gate {
-                literals: Some(ac),
-                of_literal,
-                always,
-            },
-            // No literal (or an automaton too large): every pattern runs.
-            _ => Gate {
-                literals: None,
-                of_literal: Vec::new(),
-                always: (0..patterns.len()).collect(),
-            },
-        }
+        let search = if literals.is_empty() {
+            None
+        } else {
+            Some(
+                aho_corasick::AhoCorasick::builder()
+                    .ascii_case_insensitive(true)
+                    .kind(Some(kind))
+                    .build(&literals)?,
+            )
+        };
+        Ok(LiteralIndex {
+            literals,
+            search,
+            of_literal,
+            always,
+            n,
+        })
     }
 
-    /// The patterns that may match `text`, ascending.
-    fn candidates(&self, text: &str, n: usize) -> Vec<usize> {
-        if self.literals.as_ref().is_none_or(|ac| !ac.is_match(text)) {
-            // No literal: only the patterns without one (`always` is ascending).
-            return self.always.clone();
+    /// The distinct literals, lower-cased.
+    pub(crate) fn literals(&self) -> &[Vec<u8>] {
+        &self.literals
+    }
+
+    /// True when `text` holds one of the literals.
+    pub(crate) fn any(&self, text: &[u8]) -> bool {
+        self.search.as_ref().is_some_and(|ac| ac.is_match(text))
+    }
+
+    /// The patterns whose literals `text` holds, plus those without literals when
+    /// `with_always`; ascending.
+    pub(crate) fn patterns(&self, text: &[u8], with_always: bool) -> Vec<usize> {
+        let mut hit = vec![false; self.n];
+        if with_always {
+            for &i in &self.always {
+                hit[i] = true;
+            }
         }
-        let mut hit = vec![false; n];
-        for &i in &self.always {
-            hit[i] = true;
-        }
-        if let Some(ac) = &self.literals {
+        if let Some(ac) = &self.search {
             for m in ac.find_overlapping_iter(text) {
                 for &i in &self.of_literal[m.pattern().as_usize()] {
                     hit[i] = true;
                 }
             }
         }
-        (0..n).filter(|&i| hit[i]).collect()
+        (0..self.n).filter(|&i| hit[i]).collect()
+    }
+}
+
+/// Which patterns of a source may match a text.
+#[derive(Debug, Clone)]
+enum Gate {
+    Literals(LiteralIndex),
+    /// No literal automaton could be built: every pattern runs.
+    All(usize),
+}
+
+impl Gate {
+    /// `lines`: the source is searched line by line in bulk (pasted logs, node files):
+    /// worth a DFA's longer build.
+    fn new(patterns: &[String], lines: bool) -> Gate {
+        let lits: Vec<Option<Vec<Vec<u8>>>> = patterns
+            .iter()
+            .map(|p| crate::prefilter::required_literals(p))
+            .collect();
+        // Events and states are few short texts: an NFA builds in a fraction of a DFA's
+        // time. Pasted logs and node files are searched line after line.
+        let kind = if lines {
+            aho_corasick::AhoCorasickKind::DFA
+        } else {
+            aho_corasick::AhoCorasickKind::ContiguousNFA
+        };
+        match LiteralIndex::new(lits.iter().map(Option::as_deref), kind) {
+            Ok(index) => Gate::Literals(index),
+            Err(_) => Gate::All(patterns.len()),
+        }
+    }
+
+    /// The patterns that may match `text`, ascending.
+    fn candidates(&self, text: &str) -> Vec<usize> {
+        match self {
+            Gate::All(n) => (0..*n).collect(),
+            // No literal: only the patterns without one.
+            Gate::Literals(index) if !index.any(text.as_bytes()) => index.always.clone(),
+            Gate::Literals(index) => index.patterns(text.as_bytes(), true),
+        }
     }
 }
 
@@ -175,7 +229,7 @@ impl SourceSet {
             return out;
         }
         let mut done_matchers: Vec<(usize, usize)> = Vec::new();
-        for id in self.gate().candidates(text, self.patterns.len()) {
+        for id in self.gate().candidates(text) {
             let o = self.origins[id];
             // One hit per matcher even when several of its patterns match.
             if done_matchers.contains(&(o.rule, o.matcher)) {
@@ -348,10 +402,13 @@ mod tests {
                 .build()
                 .expect("the catalogue's patterns compile");
             let gate = set.gate();
-            assert!(gate.literals.is_some(), "{source:?}: no literal at all");
+            assert!(
+                matches!(gate, Gate::Literals(i) if !i.literals().is_empty()),
+                "{source:?}: no literal at all"
+            );
             for t in &texts {
                 let want: Vec<usize> = all.matches(t).iter().collect();
-                let cands = gate.candidates(t, set.patterns.len());
+                let cands = gate.candidates(t);
                 for &w in &want {
                     assert!(
                         cands.contains(&w),
