@@ -286,6 +286,20 @@ impl Input {
     }
 }
 
+#[cfg(test)]
+impl Index {
+    /// For the checks' tests: `pods` as namespace `ns`'s pods.
+    pub(crate) fn insert_pods(&mut self, ns: &str, pods: Vec<crate::model::Pod>) {
+        self.namespaces.insert(
+            ns.to_string(),
+            NamespaceObjects {
+                pods: Some(pods),
+                ..Default::default()
+            },
+        );
+    }
+}
+
 /// `Index` iterators over one namespaced kind, yielding `(namespace, object)`.
 macro_rules! namespaced_iter {
     ($($(#[$doc:meta])* $fn:ident, $field:ident, $ty:ty;)*) => {

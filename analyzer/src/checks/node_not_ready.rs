@@ -270,7 +270,7 @@ pub(super) fn condition_evidence(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::index::{Index, NamespaceObjects};
+    use crate::index::Index;
     use crate::model::{Node, Pod};
     use crate::rules::Catalogue;
     use crate::scan::ScanResults;
@@ -328,13 +328,7 @@ mod tests {
             nodes: Some(nodes),
             ..Default::default()
         };
-        index.namespaces.insert(
-            "shop".into(),
-            NamespaceObjects {
-                pods: Some(pods),
-                ..Default::default()
-            },
-        );
+        index.insert_pods("shop", pods);
         let (scan, cat) = (ScanResults::default(), Catalogue::default());
         let inputs = Inputs::of(&index, &scan, &cat);
         let hits = check(&inputs, 0, Vec::new());

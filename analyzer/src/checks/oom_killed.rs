@@ -250,7 +250,7 @@ mod tests {
 
     #[test]
     fn kernel_line_finds_its_pod_by_uid_and_its_container_by_id() {
-        use crate::index::{Index, NamespaceObjects};
+        use crate::index::Index;
         use crate::rules::Catalogue;
         use crate::scan::ScanResults;
         let pods: Vec<Pod> = serde_json::from_str(
@@ -262,13 +262,7 @@ mod tests {
         )
         .unwrap();
         let mut index = Index::default();
-        index.namespaces.insert(
-            "shop".into(),
-            NamespaceObjects {
-                pods: Some(pods),
-                ..Default::default()
-            },
-        );
+        index.insert_pods("shop", pods);
         let (scan, cat) = (ScanResults::default(), Catalogue::default());
         let inputs = Inputs::of(&index, &scan, &cat);
         let line = |uid: &str, id: &str| {

@@ -214,7 +214,7 @@ pub fn check(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::index::{Index, NamespaceObjects};
+    use crate::index::Index;
     use crate::rules::Catalogue;
     use crate::scan::ScanResults;
 
@@ -255,13 +255,7 @@ mod tests {
         )
         .unwrap();
         let mut index = Index::default();
-        index.namespaces.insert(
-            "shop".into(),
-            NamespaceObjects {
-                pods: Some(pods),
-                ..Default::default()
-            },
-        );
+        index.insert_pods("shop", pods);
         let (scan, cat) = (ScanResults::default(), Catalogue::default());
         let hits = check(&Inputs::of(&index, &scan, &cat), 0, Vec::new());
         assert_eq!(hits.len(), 1);

@@ -502,7 +502,7 @@ mod tests {
     #[test]
     fn scheduled_and_deleted_pods_drop_out_and_conditions_stand_in_for_events() {
         use crate::finding::Evidence;
-        use crate::index::{Index, NamespaceObjects};
+        use crate::index::Index;
         use crate::model::Pod;
         use crate::rules::Catalogue;
         use crate::scan::ScanResults;
@@ -515,13 +515,7 @@ mod tests {
         )
         .unwrap();
         let mut index = Index::default();
-        index.namespaces.insert(
-            "shop".into(),
-            NamespaceObjects {
-                pods: Some(pods),
-                ..Default::default()
-            },
-        );
+        index.insert_pods("shop", pods);
         let (scan, cat) = (ScanResults::default(), Catalogue::default());
         let inputs = Inputs::of(&index, &scan, &cat);
         let event = |pod: &str| {
