@@ -336,6 +336,15 @@ pub fn evaluate_with(
             .first()
             .is_some_and(|e| pasted.contains(e.file.as_str()))
     };
+    let pasted_objects = index.pastes.iter().any(|p| !p.objects.is_empty());
+    let reads_pasted_objects = |i: usize| {
+        pasted_objects
+            && catalogue.rules[i]
+                .spec
+                .check
+                .as_deref()
+                .is_some_and(|c| crate::checks::READ_PASTED_OBJECTS.contains(&c))
+    };
     let mut per_rule: Vec<Vec<Hit>> = text_hits
         .into_par_iter()
         .enumerate()
@@ -345,7 +354,7 @@ pub fn evaluate_with(
             } else {
                 hits.into_iter().filter(from_paste).collect()
             };
-            if !runnable[i] && hits.is_empty() {
+            if !runnable[i] && hits.is_empty() && !reads_pasted_objects(i) {
                 return Vec::new();
             }
             match catalogue.rules[i].check {

@@ -3,7 +3,9 @@
 //!
 //! - a `kubectl describe` block (from a column-0 `Name:` line followed by `Namespace:` or
 //!   the fields of a cluster-scoped object): its object, and for a pod its labels, node,
-//!   CSI drivers and container states; its `Events:` table as events of that object;
+//!   CSI drivers and container states; for a node its `Conditions:` table; for a Service
+//!   its selector and `Endpoints:`; its `Events:` table as events of that object;
+//! - a `kubectl get nodes` table: each node and its STATUS;
 //! - a `kubectl get events` table (`LAST SEEN  TYPE  REASON  OBJECT  MESSAGE`, older
 //!   generations' `LASTSEEN FIRSTSEEN COUNT NAME KIND ...`): events of the objects it names;
 //! - a `kubectl logs` paste: the command line, then that pod's log lines;
@@ -49,7 +51,7 @@ pub struct Paste {
     pub cli_errors: Vec<CliError>,
 }
 
-/// An object described by a pasted `kubectl describe` block.
+/// An object a pasted `kubectl describe` block describes, or a `kubectl get nodes` row.
 #[derive(Debug, Clone, Default)]
 pub struct PastedObject {
     /// `Pod`, `Node`, `Service`, `PersistentVolumeClaim` ...
@@ -62,6 +64,62 @@ pub struct PastedObject {
     pub pod: Option<Pod>,
     /// For a pod, the line of each container's `State:`.
     pub state_lines: BTreeMap<String, u64>,
+    /// For a node, what the paste says of its readiness.
+    pub node: Option<PastedNode>,
+    /// For a Service, its selector and endpoints.
+    pub service: Option<PastedService>,
+}
+
+/// A node's readiness as `kubectl describe node` (its `Conditions:` table) or `kubectl get
+/// nodes` (its STATUS column) printed it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PastedNode {
+    /// The Ready condition's status (`True`, `False`, `Unknown`); from a `get nodes` table,
+    /// its STATUS (`Ready`, `NotReady`, `Unknown`), which does not tell False from Unknown.
+    pub ready: Option<String>,
+    pub reason: Option<String>,
+    pub message: Option<String>,
+    /// The Ready condition's last transition and heartbeat, RFC 3339 when they parse.
+    pub since: Option<String>,
+    pub last_heartbeat: Option<String>,
+    /// The other conditions that are True (`MemoryPressure`, `DiskPressure` ...).
+    pub pressure: Vec<String>,
+    /// `Unschedulable: true`, or `SchedulingDisabled` in the STATUS column.
+    pub unschedulable: bool,
+    /// The line the readiness is read from, and that line.
+    pub line: u64,
+    pub text: String,
+}
+
+impl PastedNode {
+    /// Ready is not True: the condition is False or Unknown, or the table says `NotReady`
+    /// or `Unknown`.
+    pub fn not_ready(&self) -> bool {
+        self.ready
+            .as_deref()
+            .is_some_and(|s| s != "True" && s != "Ready")
+    }
+}
+
+/// A Service as `kubectl describe svc` printed it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PastedService {
+    pub selector: crate::model::Labels,
+    pub type_: Option<String>,
+    /// Each port's `Endpoints:` line: its number and value (`<none>` or empty when the port
+    /// has no ready address).
+    pub endpoints: Vec<(u64, String)>,
+}
+
+impl PastedService {
+    /// Every port's `Endpoints:` says `<none>` (kubectl lists only ready addresses).
+    pub fn no_ready_endpoints(&self) -> bool {
+        !self.endpoints.is_empty()
+            && self
+                .endpoints
+                .iter()
+                .all(|(_, v)| v.is_empty() || v == "<none>")
+    }
 }
 
 /// Log lines of one pod (or of none).
@@ -128,6 +186,21 @@ static JSON_CODE: LazyLock<Regex> =
     LazyLock::new(|| re(r#"^\s*"code"\s*:\s*"(?P<code>[^"]+)"\s*,?\s*$"#));
 static JSON_MESSAGE: LazyLock<Regex> =
     LazyLock::new(|| re(r#"^\s*"message"\s*:\s*"(?P<msg>(?:[^"\\]|\\.)*)"\s*,?\s*$"#));
+/// A row of a describe node `Conditions:` table: type, status, two times (kubectl's
+/// RFC 1123 form, or RFC 3339 in other printers), reason, message; spaces or tabs between.
+static CONDITION: LazyLock<Regex> = LazyLock::new(|| {
+    let time = r"(?:[A-Z][a-z]{2}, \d{1,2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}|\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}\S*(?: [+-]\d{4}(?: [A-Z]+)?)?|<unknown>)";
+    re(&format!(
+        r"^\s+(?P<type>[A-Za-z][A-Za-z0-9]*)\s+(?P<status>True|False|Unknown)\s+(?P<hb>{time})\s+(?P<tt>{time})\s+(?P<reason>[A-Za-z][\w.-]*)(?:\s+(?P<msg>.*?))?\s*$"
+    ))
+});
+/// The header of a `kubectl get nodes` table (any generation: `NAME STATUS AGE` of 1.5,
+/// `ROLES` since 1.8, `-o wide`'s columns after `VERSION`).
+static NODES_HEADER: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^\s*NAME\s+STATUS\s+(?:ROLES\s+)?AGE\b"));
+/// A node's STATUS in `kubectl get nodes`.
+static NODE_STATUS: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^(?P<s>Ready|NotReady|Unknown)(?P<off>,SchedulingDisabled)?$"));
 static SPLIT: LazyLock<Regex> = LazyLock::new(|| re(r"\s{2,}|\t+"));
 static REASON: LazyLock<Regex> = LazyLock::new(|| re(r"^[A-Za-z][A-Za-z0-9_.-]*$"));
 static TIMES: LazyLock<Regex> = LazyLock::new(|| re(r"\(x(?P<n>\d+) over"));
@@ -488,6 +561,7 @@ enum Section {
     Labels,
     Containers,
     Volumes,
+    Conditions,
     Events,
 }
 
@@ -513,6 +587,7 @@ pub fn parse(file: &str, text: &str) -> Paste {
         event_open: false,
         loose_lines: 0,
         table_ns: None,
+        nodes_table: false,
     };
     let lines: Vec<&str> = text.lines().collect();
     for (i, raw) in lines.iter().enumerate() {
@@ -562,6 +637,8 @@ struct Parser {
     loose_lines: usize,
     /// The namespace a `kubectl get events -n X` table is of.
     table_ns: Option<String>,
+    /// Inside a `kubectl get nodes` table.
+    nodes_table: bool,
 }
 
 impl Parser {
@@ -571,6 +648,7 @@ impl Parser {
             let cmd = parse_command(&c["args"]);
             self.columns = None;
             self.table_ns = None;
+            self.nodes_table = false;
             match cmd.verb.as_str() {
                 "logs" => {
                     self.mode = Mode::Logs;
@@ -666,6 +744,8 @@ impl Parser {
                 ..Pod::default()
             }),
             state_lines: BTreeMap::new(),
+            node: None,
+            service: None,
         });
     }
 
@@ -687,6 +767,13 @@ impl Parser {
             }
         } else {
             o.pod = None;
+        }
+        // Fields of other kinds share these names (a Deployment's `Selector:`).
+        if o.kind != "Node" {
+            o.node = None;
+        }
+        if o.kind != "Service" {
+            o.service = None;
         }
         // The block's events are about the described object.
         for (_, ev) in self.paste.events.iter_mut().filter(|(l, _)| *l > o.line) {
@@ -745,11 +832,18 @@ impl Parser {
                 "Labels" => Section::Labels,
                 "Containers" | "Init Containers" => Section::Containers,
                 "Volumes" => Section::Volumes,
+                "Conditions" => Section::Conditions,
                 "Events" => Section::Events,
                 _ => Section::Other,
             };
             self.container = None;
             self.event_open = false;
+            if key == "Endpoints" {
+                // `<none>` is the answer that matters here.
+                let v = value.clone().unwrap_or_default();
+                self.service().endpoints.push((n, v));
+                return;
+            }
             let Some(value) = value.filter(|v| !v.is_empty() && v != "<none>") else {
                 return;
             };
@@ -771,6 +865,19 @@ impl Parser {
                         p.status.phase = Some(value);
                     }
                 }
+                "Selector" => {
+                    let selector = value
+                        .split(',')
+                        .filter_map(|kv| kv.split_once('='))
+                        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+                        .collect();
+                    self.service().selector = selector;
+                }
+                "Type" => self.service().type_ = Some(value),
+                "Unschedulable" => {
+                    let off = value == "true";
+                    self.node(n, line).unschedulable = off;
+                }
                 _ => {}
             }
             return;
@@ -778,6 +885,7 @@ impl Parser {
         match self.section {
             Section::Labels => self.label(line),
             Section::Containers => self.container_line(n, line),
+            Section::Conditions => self.condition_line(n, line),
             Section::Volumes => {
                 if let Some(c) = INNER_FIELD.captures(line) {
                     if &c["key"] == "Driver" {
@@ -798,6 +906,71 @@ impl Parser {
             }
             _ => {}
         }
+    }
+
+    /// The node being described (made on its first field).
+    fn node(&mut self, n: u64, line: &str) -> &mut PastedNode {
+        let o = self.object.get_or_insert_with(PastedObject::default);
+        o.node.get_or_insert_with(|| PastedNode {
+            line: n,
+            text: line.trim().to_string(),
+            ..PastedNode::default()
+        })
+    }
+
+    /// The Service being described (made on its first field).
+    fn service(&mut self) -> &mut PastedService {
+        let o = self.object.get_or_insert_with(PastedObject::default);
+        o.service.get_or_insert_with(PastedService::default)
+    }
+
+    /// A row of a describe node `Conditions:` table.
+    fn condition_line(&mut self, n: u64, line: &str) {
+        let Some(c) = CONDITION.captures(line) else {
+            return;
+        };
+        let (ty, status) = (c["type"].to_string(), c["status"].to_string());
+        let time = |k: &str| crate::time::from_rfc2822(&c[k]);
+        if ty == "Ready" {
+            let (since, heartbeat) = (time("tt"), time("hb"));
+            let reason = c["reason"].to_string();
+            let message = c.name("msg").map(|m| m.as_str().to_string());
+            let node = self.node(n, line);
+            node.ready = Some(status);
+            node.reason = Some(reason);
+            node.message = message.filter(|m| !m.is_empty());
+            node.since = since;
+            node.last_heartbeat = heartbeat;
+            node.line = n;
+            node.text = line.trim().to_string();
+        } else if status == "True" {
+            self.node(n, line).pressure.push(ty);
+        }
+    }
+
+    /// A row of a `kubectl get nodes` table; false when the line is none.
+    fn nodes_row(&mut self, n: u64, line: &str) -> bool {
+        let mut cells = line.split_whitespace();
+        let (Some(name), Some(status)) = (cells.next(), cells.next()) else {
+            return false;
+        };
+        let Some(s) = NODE_STATUS.captures(status) else {
+            return false;
+        };
+        self.paste.objects.push(PastedObject {
+            kind: "Node".into(),
+            name: name.to_string(),
+            line: n,
+            node: Some(PastedNode {
+                ready: Some(s["s"].to_string()),
+                unschedulable: s.name("off").is_some(),
+                line: n,
+                text: line.trim().to_string(),
+                ..PastedNode::default()
+            }),
+            ..PastedObject::default()
+        });
+        true
     }
 
     fn label(&mut self, text: &str) {
@@ -929,6 +1102,17 @@ impl Parser {
     fn loose_line(&mut self, n: u64, line: &str) {
         if line.trim().is_empty() {
             self.event_open = false;
+            return;
+        }
+        if self.nodes_table {
+            if self.nodes_row(n, line) {
+                return;
+            }
+            self.nodes_table = false;
+        }
+        if NODES_HEADER.is_match(line) {
+            self.nodes_table = true;
+            self.columns = None;
             return;
         }
         // A `kubectl get events` table.
@@ -1256,5 +1440,111 @@ Message: Subnet aks-subnet with address prefix 10.240.0.0/24 does not have enoug
         );
         assert!(p.objects.is_empty());
         assert_eq!(p.logs[0].lines.len(), 2);
+    }
+
+    /// kubectl 1.4's tab-separated Conditions (kubernetes/kubernetes#36273), kubectl 1.9's
+    /// aligned ones after a `get nodes` table from a user's prompt (Azure/AKS#102, #587),
+    /// and a paste that doubled every line break (Azure/aks-engine#2792).
+    #[test]
+    fn describe_node_conditions_and_get_nodes_rows_give_each_node_its_readiness() {
+        let tabs = "Name:\t\t\tnode-3\nRoles:\t\t\t<none>\nLabels:\t\t\tbeta.kubernetes.io/arch=amd64\nTaints:\t\t\t<none>\nCreationTimestamp:\tThu, 03 Nov 2016 11:02:11 +0000\nConditions:\n  Type\t\t\tStatus\t\tLastHeartbeatTime\t\t\tLastTransitionTime\t\t\tReason\t\t\t\tMessage\n  ----\t\t\t------\t\t-----------------\t\t\t------------------\t\t\t------\t\t\t\t-------\n  NetworkUnavailable \tFalse \t\tSat, 05 Nov 2016 00:01:27 +0000 \tSat, 05 Nov 2016 00:01:27 +0000 \tRouteCreated \t\t\tRouteController created a route\n  OutOfDisk \t\tUnknown \tThu, 03 Nov 2016 12:18:28 +0000 \tThu, 03 Nov 2016 12:19:12 +0000 \tNodeStatusUnknown \t\tKubelet stopped posting node status.\n  MemoryPressure \tFalse \t\tThu, 03 Nov 2016 12:18:28 +0000 \tThu, 03 Nov 2016 12:05:44 +0000 \tKubeletHasSufficientMemory \tkubelet has sufficient memory available\n  Ready \t\tUnknown \tThu, 03 Nov 2016 12:18:28 +0000 \tThu, 03 Nov 2016 12:19:12 +0000 \tNodeStatusUnknown \t\tKubelet stopped posting node status.\nAddresses:\t\t10.240.0.5,10.240.0.5,node-3\n";
+        let p = parse("attachments/node.txt", tabs);
+        assert_eq!(p.objects.len(), 1);
+        let o = &p.objects[0];
+        assert_eq!((o.kind.as_str(), o.namespace.as_deref()), ("Node", None));
+        let n = o.node.as_ref().unwrap();
+        assert!(n.not_ready());
+        assert_eq!(n.ready.as_deref(), Some("Unknown"));
+        assert_eq!(n.reason.as_deref(), Some("NodeStatusUnknown"));
+        assert_eq!(
+            n.message.as_deref(),
+            Some("Kubelet stopped posting node status.")
+        );
+        assert_eq!(n.since.as_deref(), Some("2016-11-03T12:19:12Z"));
+        assert_eq!(n.last_heartbeat.as_deref(), Some("2016-11-03T12:18:28Z"));
+        assert!(n.pressure.is_empty(), "Unknown is no pressure: {n:?}");
+        assert_eq!(n.line, 12);
+
+        let aligned = "meow@kubrick:~/dev/kube-system$ kubectl get nodes\nNAME                       STATUS     ROLES     AGE       VERSION\naks-nodepool1-34207704-0   NotReady   agent     2d        v1.8.7\naks-nodepool1-34207704-1   Ready      agent     2d        v1.8.7\naks-nodepool1-34207704-2   Ready,SchedulingDisabled      agent     2d        v1.8.7 \nmeow@kubrick:~/dev/kube-system$ kubectl describe node aks-nodepool1-34207704-0\nName:               aks-nodepool1-34207704-0\nRoles:              agent\nLabels:             agentpool=nodepool1\nTaints:             <none>\nCreationTimestamp:  Mon, 19 Mar 2018 10:11:28 +0100\nConditions:\n  Type             Status  LastHeartbeatTime                 LastTransitionTime                Reason                       Message\n  ----             ------  -----------------                 ------------------                ------                       -------\n  OutOfDisk        False   Wed, 21 Mar 2018 12:46:54 +0100   Mon, 19 Mar 2018 10:11:28 +0100   KubeletHasSufficientDisk     kubelet has sufficient disk space available\n  MemoryPressure   True    Wed, 21 Mar 2018 12:46:54 +0100   Wed, 21 Mar 2018 12:20:03 +0100   KubeletHasInsufficientMemory kubelet has insufficient memory available\n  Ready            False   Wed, 21 Mar 2018 12:46:54 +0100   Wed, 21 Mar 2018 12:21:05 +0100   KubeletNotReady              PLEG is not healthy: pleg was last seen active 3m9.3s ago; threshold is 3m0s\n";
+        let p = parse("attachments/ticket.txt", aligned);
+        let rows: Vec<(&str, Option<&str>, bool)> = p
+            .objects
+            .iter()
+            .map(|o| {
+                let n = o.node.as_ref().unwrap();
+                (o.name.as_str(), n.ready.as_deref(), n.unschedulable)
+            })
+            .collect();
+        assert_eq!(
+            rows,
+            vec![
+                ("aks-nodepool1-34207704-0", Some("NotReady"), false),
+                ("aks-nodepool1-34207704-1", Some("Ready"), false),
+                ("aks-nodepool1-34207704-2", Some("Ready"), true),
+                ("aks-nodepool1-34207704-0", Some("False"), false),
+            ]
+        );
+        let d = p.objects[3].node.as_ref().unwrap();
+        assert_eq!(d.reason.as_deref(), Some("KubeletNotReady"));
+        assert!(d
+            .message
+            .as_deref()
+            .unwrap()
+            .starts_with("PLEG is not healthy"));
+        assert_eq!(d.since.as_deref(), Some("2018-03-21T11:21:05Z"));
+        assert_eq!(d.pressure, vec!["MemoryPressure".to_string()]);
+        assert!(p.logs.is_empty(), "tables are no loose text: {:?}", p.logs);
+
+        let doubled = aligned.lines().skip(5).collect::<Vec<_>>().join("\n\n");
+        let p = parse("attachments/doubled.txt", &doubled);
+        let d = p.objects[0].node.as_ref().unwrap();
+        assert_eq!(
+            (d.ready.as_deref(), d.reason.as_deref()),
+            (Some("False"), Some("KubeletNotReady"))
+        );
+    }
+
+    /// A namespace list has the same first columns as a node list; its STATUS is no
+    /// readiness.
+    #[test]
+    fn get_namespaces_is_no_node_table() {
+        let p = parse(
+            "attachments/ns.txt",
+            "NAME              STATUS        AGE\ndefault           Active        10d\nshop              Terminating   2d\n",
+        );
+        assert!(p.objects.is_empty(), "{:?}", p.objects);
+    }
+
+    #[test]
+    fn describe_svc_gives_its_selector_and_endpoints() {
+        let text = "$ kubectl describe svc web -n shop\nName:              web\nNamespace:         shop\nLabels:            app=web\nAnnotations:       <none>\nSelector:          app=web,tier=frontend\nType:              ClusterIP\nIP Family Policy:  SingleStack\nIP Families:       IPv4\nIP:                10.0.171.239\nIPs:               10.0.171.239\nPort:              http  80/TCP\nTargetPort:        8080/TCP\nEndpoints:         <none>\nPort:              metrics  9090/TCP\nTargetPort:        9090/TCP\nEndpoints:\nSession Affinity:  None\nEvents:            <none>\n";
+        let p = parse("attachments/svc.txt", text);
+        assert_eq!(p.objects.len(), 1);
+        let o = &p.objects[0];
+        assert_eq!(
+            (o.kind.as_str(), o.namespace.as_deref(), o.name.as_str()),
+            ("Service", Some("shop"), "web")
+        );
+        let s = o.service.as_ref().unwrap();
+        assert_eq!(s.selector.len(), 2);
+        assert_eq!(s.selector["tier"], "frontend");
+        assert_eq!(
+            s.endpoints,
+            vec![(14, "<none>".into()), (17, String::new())]
+        );
+        assert!(s.no_ready_endpoints());
+        let ready = text.replace(
+            "Endpoints:         <none>",
+            "Endpoints:         10.244.1.7:8080",
+        );
+        assert!(!parse("a", &ready).objects[0]
+            .service
+            .as_ref()
+            .unwrap()
+            .no_ready_endpoints());
+        // A Deployment's `Selector:` makes no Service.
+        let deploy = "Name:                   web\nNamespace:              shop\nCreationTimestamp:      Tue, 01 Oct 2024 10:00:00 +0000\nSelector:               app=web\nReplicas:               2 desired | 0 updated | 0 total | 0 available | 2 unavailable\nStrategyType:           RollingUpdate\nPod Template:\n  Containers:\n   web:\n    Image:      nginx\n";
+        let p = parse("a", deploy);
+        assert!(p.objects[0].service.is_none(), "{:?}", p.objects[0]);
     }
 }

@@ -60,6 +60,18 @@ pub fn normalize(raw: &str, year: Option<i16>) -> String {
     raw.to_string()
 }
 
+/// kubectl describe's times (`Tue, 07 Aug 2018 20:05:51 +0200`, RFC 2822), or RFC 3339,
+/// as RFC 3339 UTC; none when neither parses.
+pub fn from_rfc2822(raw: &str) -> Option<String> {
+    let raw = raw.trim();
+    if let Ok(ts) = raw.parse::<Timestamp>() {
+        return Some(format_ts(ts));
+    }
+    jiff::fmt::rfc2822::parse(raw)
+        .ok()
+        .map(|z| format_ts(z.timestamp()))
+}
+
 /// A raw timestamp (RFC 3339, or klog placed by `clock`) as RFC 3339 UTC, or none when it
 /// cannot be placed on the time axis.
 pub fn place(raw: &str, clock: Option<&Clock>) -> Option<String> {

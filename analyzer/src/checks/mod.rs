@@ -65,6 +65,11 @@ mod windows_container_start;
 /// A check: the inputs, the rule's index in the catalogue, and its matchers' hits.
 pub type CheckFn = fn(&Inputs, usize, Vec<Hit>) -> Vec<Hit>;
 
+/// Checks that read the objects a paste describes (`kubectl describe node`'s conditions,
+/// `kubectl describe svc`'s endpoints, `kubectl get nodes`), so they run on a ticket of
+/// pastes even when the bundle lacks the rule's inputs.
+pub const READ_PASTED_OBJECTS: &[&str] = &["node_not_ready", "service_no_endpoints"];
+
 /// Every check, by the name rule files use.
 pub const CHECKS: &[(&str, CheckFn)] = &[
     ("acr_registry_typo", acr_registry_typo::check),

@@ -1,8 +1,10 @@
 //! Nodes whose Ready condition is False or Unknown: the condition's reason and message,
 //! since when, the pressure conditions that are on, and the pods bound to the node.
-//! `NodeNotReady` events and the kubelet's `Node became not ready` journal line join the
+//! `NodeNotReady` events, the kubelet's `Node became not ready` journal line and a pasted
+//! `kubectl describe node` (its Conditions) or `kubectl get nodes` (its STATUS) join the
 //! node's finding as evidence; they stand in for the condition only when the bundle has no
-//! nodes.json (a node that is Ready again, or gone, is not reported from them).
+//! nodes.json (a node that is Ready again, or gone, is not reported from them). A pasted
+//! Ready condition says more than an event, so its status, reason and message win.
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
@@ -127,8 +129,92 @@ pub fn check(inputs: &Inputs, _rule: usize, text_hits: Vec<Hit>) -> Vec<Hit> {
             }
         }
     }
+    for (paste, name, node) in pasted_nodes(inputs) {
+        let evidence = pasted_evidence(paste, name, node);
+        if let Some(s) = hits.iter_mut().find(|s| s.node.as_deref() == Some(name)) {
+            s.evidence.push(Evidence {
+                role: "context".into(),
+                ..evidence
+            });
+            continue;
+        }
+        if have_nodes {
+            continue;
+        }
+        let s = stand_ins.entry(name.to_string()).or_insert_with(|| {
+            let mut facts = BTreeMap::new();
+            facts.insert("node".to_string(), name.to_string());
+            facts.insert("name".to_string(), name.to_string());
+            facts.insert("kind".to_string(), "node".to_string());
+            let table = node_facts(inputs, name, &mut facts);
+            Hit {
+                weak_object: false,
+                object: Some(format!("cluster/node/{name}")),
+                node: Some(name.to_string()),
+                facts,
+                evidence: Vec::new(),
+                table,
+            }
+        });
+        // A describe's condition names its reason; a `get nodes` row only says NotReady.
+        let described = node.reason.is_some();
+        let mut set = |k: &str, v: Option<&String>| {
+            if let Some(v) = v {
+                if described || !s.facts.contains_key(k) {
+                    s.facts.insert(k.to_string(), v.clone());
+                }
+            }
+        };
+        set("status", node.ready.as_ref());
+        set("reason", node.reason.as_ref());
+        set("message", node.message.as_ref());
+        set("since", node.since.as_ref());
+        set("last_heartbeat", node.last_heartbeat.as_ref());
+        let pressure = node.pressure.join(", ");
+        set("pressure", Some(&pressure).filter(|p| !p.is_empty()));
+        if node.unschedulable {
+            s.facts.insert("cordoned".to_string(), "true".to_string());
+        }
+        s.evidence.insert(0, evidence);
+    }
     hits.extend(stand_ins.into_values());
     hits
+}
+
+/// Nodes a paste shows not Ready: `(paste, node name, what it says)`.
+fn pasted_nodes<'a>(
+    inputs: &'a Inputs,
+) -> impl Iterator<
+    Item = (
+        &'a crate::paste::Paste,
+        &'a str,
+        &'a crate::paste::PastedNode,
+    ),
+> {
+    inputs.index.pastes.iter().flat_map(|p| {
+        p.objects.iter().filter_map(move |o| {
+            let node = o.node.as_ref().filter(|n| n.not_ready())?;
+            Some((p, o.name.as_str(), node))
+        })
+    })
+}
+
+/// The pasted line a node's readiness is read from.
+fn pasted_evidence(
+    paste: &crate::paste::Paste,
+    name: &str,
+    node: &crate::paste::PastedNode,
+) -> Evidence {
+    Evidence {
+        file: paste.file.clone(),
+        line: Some(node.line),
+        excerpt: node.text.clone(),
+        count: 1,
+        first_seen: node.since.clone(),
+        last_seen: node.last_heartbeat.clone().or(node.since.clone()),
+        object: Some(format!("cluster/node/{name}")),
+        role: "signal".into(),
+    }
 }
 
 /// Adds the VMSS, instance and pod-count facts of node `name`; returns its pods table.

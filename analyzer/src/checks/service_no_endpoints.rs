@@ -15,6 +15,10 @@
 //! is dropped when the bundle shows ready endpoints (the warning is stale) or shows that
 //! no such Service exists; and it makes a finding of its own when the Service or its
 //! endpoints were not collected.
+//!
+//! A pasted `kubectl describe svc` whose every `Endpoints:` says `<none>` stands in for the
+//! endpoints the bundle lacks, and for the Service too when it was not collected: its
+//! selector is judged against the bundle's pods like a collected Service's.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -108,27 +112,95 @@ pub fn check(inputs: &Inputs, _rule: usize, text_hits: Vec<Hit>) -> Vec<Hit> {
         else {
             continue; // ready, or not collected: cannot tell
         };
-        let pods: Vec<&Pod> = index.pods_in(ns).collect();
-        let pods_collected = index.namespaces.get(ns).is_some_and(|n| n.pods.is_some());
-        let service = service_hits(
-            inputs,
-            ns,
-            svc,
-            selector,
-            (&pods, pods_collected),
-            (file, exists),
-            not_ready,
+        let name = &svc.metadata.name;
+        let selector_text = join_labels(selector);
+        let excerpt = match (exists, file) {
+            (true, "endpointslices.json") => format!("EndpointSlices of {ns}/{name}: no ready endpoint ({not_ready} not ready); selector {selector_text}"),
+            (true, _) => format!("Endpoints {ns}/{name}: no ready addresses ({not_ready} not ready); selector {selector_text}"),
+            (false, "endpointslices.json") => format!("no EndpointSlice for service {ns}/{name}; selector {selector_text}"),
+            (false, _) => format!("no Endpoints object for service {ns}/{name}; selector {selector_text}"),
+        };
+        let evidence = Evidence::of_object(
+            inputs.object_file(ns, file),
+            excerpt,
+            Some(format!("{ns}/service/{name}")),
         );
+        let service = service_hits(inputs, ns, svc, selector, evidence, Some(not_ready));
         if let Some(first) = service.first() {
-            found.insert(
-                (ns.to_string(), svc.metadata.name.clone()),
-                first.facts.clone(),
-            );
+            found.insert((ns.to_string(), name.clone()), first.facts.clone());
+        }
+        hits.extend(service);
+    }
+    for (paste, o, pasted) in pasted_services(index) {
+        let ns = o.namespace.as_deref().unwrap_or("default");
+        let key = (ns.to_string(), o.name.clone());
+        if found.contains_key(&key) {
+            continue;
+        }
+        // The bundle's own endpoints, when it has them, say more than a paste.
+        if index
+            .services()
+            .any(|(n, s)| n == ns && s.metadata.name == o.name)
+            && backends(index, ns, &o.name) != Backends::Unknown
+        {
+            continue;
+        }
+        let svc = Service {
+            metadata: crate::model::ObjectMeta {
+                name: o.name.clone(),
+                namespace: Some(ns.to_string()),
+                ..Default::default()
+            },
+            spec: crate::model::ServiceSpec {
+                selector: Some(pasted.selector.clone()),
+                type_: pasted.type_.clone(),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let (line, value) = pasted.endpoints.first().cloned().unwrap_or_default();
+        let evidence = Evidence {
+            file: paste.file.clone(),
+            line: Some(line),
+            excerpt: format!(
+                "kubectl describe svc {} -n {ns}: Endpoints: {}; selector {}",
+                o.name,
+                if value.is_empty() { "(empty)" } else { &value },
+                join_labels(&pasted.selector)
+            ),
+            count: 1,
+            first_seen: None,
+            last_seen: None,
+            object: Some(format!("{ns}/service/{}", o.name)),
+            role: "signal".into(),
+        };
+        let service = service_hits(inputs, ns, &svc, &pasted.selector, evidence, None);
+        if let Some(first) = service.first() {
+            found.insert(key, first.facts.clone());
         }
         hits.extend(service);
     }
     hits.extend(text_findings(index, &found, text_hits));
     hits
+}
+
+/// Services a paste describes with a selector and no ready endpoint.
+fn pasted_services(
+    index: &Index,
+) -> impl Iterator<
+    Item = (
+        &crate::paste::Paste,
+        &crate::paste::PastedObject,
+        &crate::paste::PastedService,
+    ),
+> {
+    index.pastes.iter().flat_map(|p| {
+        p.objects.iter().filter_map(move |o| {
+            let s = o.service.as_ref()?;
+            let judged = !s.selector.is_empty() && s.type_.as_deref() != Some("ExternalName");
+            (judged && s.no_ready_endpoints()).then_some((p, o, s))
+        })
+    })
 }
 
 /// Who says a Service has no endpoints, from the wording of the line.
@@ -243,10 +315,12 @@ fn service_hits(
     ns: &str,
     svc: &Service,
     selector: &Labels,
-    (pods, pods_collected): (&[&Pod], bool),
-    (file, has_endpoints_object): (&str, bool),
-    not_ready_addresses: usize,
+    evidence: Evidence,
+    not_ready_addresses: Option<usize>,
 ) -> Vec<Hit> {
+    let index = inputs.index;
+    let pods: Vec<&Pod> = index.pods_in(ns).collect();
+    let pods_collected = index.namespaces.get(ns).is_some_and(|n| n.pods.is_some());
     let name = &svc.metadata.name;
     let selector_text = join_labels(selector);
     let object = format!("{ns}/service/{name}");
@@ -256,11 +330,13 @@ fn service_hits(
         ("name", name.clone()),
         ("kind", "service".to_string()),
         ("selector", selector_text.clone()),
-        ("not_ready_addresses", not_ready_addresses.to_string()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
     .collect();
+    if let Some(n) = not_ready_addresses {
+        facts.insert("not_ready_addresses".into(), n.to_string());
+    }
     let matching: Vec<&Pod> = pods
         .iter()
         .copied()
@@ -327,7 +403,7 @@ fn service_hits(
             });
         }
     } else {
-        let closest = closest_pods(selector, pods);
+        let closest = closest_pods(selector, &pods);
         match closest.first() {
             Some((pod, diffs)) => {
                 facts.insert("cause".into(), "no_match".into());
@@ -359,22 +435,12 @@ fn service_hits(
                 .collect(),
         };
     }
-    let excerpt = match (has_endpoints_object, file) {
-        (true, "endpointslices.json") => format!("EndpointSlices of {ns}/{name}: no ready endpoint ({not_ready_addresses} not ready); selector {selector_text}"),
-        (true, _) => format!("Endpoints {ns}/{name}: no ready addresses ({not_ready_addresses} not ready); selector {selector_text}"),
-        (false, "endpointslices.json") => format!("no EndpointSlice for service {ns}/{name}; selector {selector_text}"),
-        (false, _) => format!("no Endpoints object for service {ns}/{name}; selector {selector_text}"),
-    };
     let service_hit = Hit {
         weak_object: false,
         object: Some(object.clone()),
         node: None,
         facts,
-        evidence: vec![Evidence::of_object(
-            inputs.object_file(ns, file),
-            excerpt,
-            Some(object),
-        )],
+        evidence: vec![evidence],
         table: (!table.rows.is_empty()).then_some(table),
     };
     let mut all = vec![service_hit];
@@ -422,8 +488,24 @@ fn closest_pods<'a>(selector: &Labels, pods: &[&'a Pod]) -> Vec<(&'a Pod, Vec<St
     out
 }
 
+/// The pod shares a key with the selector, or carries one of its values under another key
+/// (`name=nginx-ingress` selecting pods labelled `app=nginx-ingress`).
 fn shares_a_key(selector: &Labels, p: &Pod) -> bool {
-    selector.keys().any(|k| p.metadata.labels.contains_key(k))
+    selector
+        .iter()
+        .any(|(k, v)| p.metadata.labels.contains_key(k) || other_key(p, k, v).is_some())
+}
+
+/// Another key of the pod's labels holding `value` (`true`/`false` say nothing).
+fn other_key<'a>(p: &'a Pod, key: &str, value: &str) -> Option<&'a str> {
+    if value.is_empty() || value == "true" || value == "false" {
+        return None;
+    }
+    p.metadata
+        .labels
+        .iter()
+        .find(|(k, v)| k.as_str() != key && v.as_str() == value)
+        .map(|(k, _)| k.as_str())
 }
 
 /// Each selector pair the pod does not satisfy, language-neutral so every report language
@@ -434,7 +516,10 @@ fn differences(selector: &Labels, p: &Pod) -> Vec<String> {
         .filter_map(|(k, want)| match p.metadata.labels.get(k) {
             Some(have) if have == want => None,
             Some(have) => Some(format!("{k}: {want} ≠ {have}")),
-            None => Some(format!("{k}: {want} ≠ -")),
+            None => Some(match other_key(p, k, want) {
+                Some(other) => format!("{k}: {want} ≠ - (the pod has {other}={want})"),
+                None => format!("{k}: {want} ≠ -"),
+            }),
         })
         .collect()
 }
