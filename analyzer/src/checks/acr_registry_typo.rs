@@ -117,7 +117,12 @@ pub fn intended_host(host: &str) -> Option<String> {
     let mut best: Option<(usize, usize)> = None;
     for start in 1..=labels.len() - 2 {
         let suffix = labels[start..].join(".");
-        let d = distance(&suffix, ACR_SUFFIX);
+        let mut d = distance(&suffix, ACR_SUFFIX);
+        // A word glued on with a hyphen (`navdocker.az-azurecr.io`) counts as one edit.
+        if let Some((_, tail)) = labels[start].rsplit_once('-') {
+            let rest = std::iter::once(tail).chain(labels[start + 1..].iter().copied());
+            d = d.min(1 + distance(&rest.collect::<Vec<_>>().join("."), ACR_SUFFIX));
+        }
         if best.is_none_or(|(bd, _)| d < bd) {
             best = Some((d, start));
         }
@@ -173,6 +178,8 @@ mod tests {
                 "myacr.privatelink.azurecr.io",
             ),
             ("myacr.azureacr.io:443", "myacr.azurecr.io"),
+            // microsoft/nav-docker#57: "you misspelled the registry".
+            ("navdocker.az-azurecr.io", "navdocker.azurecr.io"),
         ] {
             assert_eq!(intended_host(typo).as_deref(), Some(want), "{typo}");
         }

@@ -25,6 +25,14 @@ static FORBIDDEN: LazyLock<Regex> = LazyLock::new(|| {
         r#"(?i)forbidden: User ["'](?P<user>[^"']+)["'] cannot (?P<verb>[a-z]+) resource ["'](?P<resource>[^"']+)["'](?: in API group ["'](?P<api_group>[^"']*)["'])?(?: in the namespace ["'](?P<resource_namespace>[^"']+)["'])?"#,
     )
 });
+/// The API server reached the kubelet and the kubelet refused it: `Forbidden
+/// (user=system:kube-apiserver, verb=get, resource=nodes, subresource=proxy)`, or newer
+/// kubectl's `Get "https://<node>:10250/containerLogs/...": Forbidden`.
+static KUBELET_REFUSED: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?i)\bForbidden \(user=(?P<kubelet_client>[^,)\s]+)[^)]*\bresource=nodes\b|:10250/[^"\s]*"?:\s*Forbidden\s*$"#,
+    )
+});
 static MISSING_TYPE: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r#"(?i)the server doesn't have a resource type "?(?P<resource_type>[A-Za-z0-9.\-]+)"?|no matches for kind "?(?P<kind_missing>[A-Za-z0-9.\-]+)"?|the server could not find the requested resource"#,
@@ -57,7 +65,9 @@ static LOG_FETCH_UNKNOWN: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Why a step failed, as the fact value templates test.
 fn reason_of(text: &str) -> &'static str {
-    if FORBIDDEN.is_match(text) || text.contains("(Forbidden)") {
+    if KUBELET_REFUSED.is_match(text) {
+        "kubelet_refused"
+    } else if FORBIDDEN.is_match(text) || text.contains("(Forbidden)") {
         "forbidden"
     } else if KUBELET.is_match(text) {
         "kubelet_unreachable"
@@ -209,7 +219,7 @@ pub fn check(inputs: &Inputs, rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
                     .and_then(|p| p.spec.node_name.clone());
             }
         }
-        for re in [&*FORBIDDEN, &*MISSING_TYPE] {
+        for re in [&*FORBIDDEN, &*MISSING_TYPE, &*KUBELET_REFUSED] {
             if let Some(c) = re.captures(&text) {
                 h.facts.extend(captures_of(re, &c));
             }
@@ -231,6 +241,10 @@ pub fn check(inputs: &Inputs, rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
             ) {
                 (Some(u), Some(v), Some(r)) => format!("forbidden: {u} cannot {v} {r}"),
                 _ => "forbidden".into(),
+            },
+            "kubelet_refused" => match h.facts.get("kubelet_client") {
+                Some(c) => format!("the kubelet refused the API server ({c})"),
+                None => "the kubelet refused the API server".into(),
             },
             "missing_resource_type" => match h.facts.get("resource_type") {
                 Some(t) => format!("resource type {t} not installed"),
@@ -373,6 +387,19 @@ mod tests {
             reason_of("Unable to connect to the server: net/http: TLS handshake timeout"),
             "timeout"
         );
+        // The kubelet refused the API server's client, whatever that client is called
+        // (user=kubernetes in kubeadm-from-scratch guides, system:node:<name> when the API
+        // server's certificate names a node): no fault of the collecting account.
+        for text in [
+            "Error from server (Forbidden): Forbidden (user=kubernetes, verb=get, resource=nodes, subresource=proxy) ( pods/log kube-scheduler-kube-m1)",
+            "Error from server (Forbidden): Forbidden (user=system:node:fat-controller, verb=get, resource=nodes, subresource=proxy) ( pods/log cilium-envoy-w2hhk)",
+        ] {
+            assert_eq!(reason_of(text), "kubelet_refused", "{text}");
+        }
+        let c = KUBELET_REFUSED
+            .captures("Forbidden (user=system:node:fat-controller, verb=get, resource=nodes, subresource=proxy)")
+            .unwrap();
+        assert_eq!(&c["kubelet_client"], "system:node:fat-controller");
         // Single quotes, as some clients print the user.
         assert_eq!(
             reason_of("pods is forbidden: User 'alice@contoso.com' cannot list resource 'pods' in API group '' at the cluster scope"),

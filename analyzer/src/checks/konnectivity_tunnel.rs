@@ -39,6 +39,11 @@ static REFUSED: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)connection refused")
 static NO_ROUTE: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?i)no route to host|network is unreachable"));
 static CERT: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)x509:"));
+/// The kubelet answered the API server with a refusal (`Get "https://<node>:10250/...":
+/// Forbidden`, `Forbidden (user=system:kube-apiserver, ...)`): the way to it works.
+static KUBELET_ANSWERED: LazyLock<Regex> = LazyLock::new(|| {
+    re(r#"(?i)"?:\s*(?:Forbidden|Unauthorized)\s*$|\b(?:Forbidden|Unauthorized) \(user="#)
+});
 
 /// How the API server failed to reach a kubelet.
 pub fn failure_of(text: &str, log_step: bool) -> Option<&'static str> {
@@ -50,6 +55,9 @@ pub fn failure_of(text: &str, log_step: bool) -> Option<&'static str> {
     } else if PROXY_ERROR.is_match(text) {
         "proxy_error"
     } else if KUBELET_DIAL.is_match(text) || KUBELET_URL.is_match(text) {
+        if !KUBELET_DIAL.is_match(text) && KUBELET_ANSWERED.is_match(text) {
+            return None;
+        }
         if TIMEOUT.is_match(text) {
             "timeout"
         } else if REFUSED.is_match(text) {
@@ -333,6 +341,14 @@ mod tests {
             ),
             None
         );
+        // The kubelet answered the API server with a refusal: the way to it works
+        // (k3s-io/k3s#6123; kubeadm-from-scratch guides' user=kubernetes).
+        for text in [
+            r#"Error from server: Get "https://10.224.0.5:10250/containerLogs/shop/web-1/nginx": Forbidden"#,
+            "Error from server (Forbidden): Forbidden (user=kubernetes, verb=get, resource=nodes, subresource=proxy) ( pods/log kube-scheduler-kube-m1)",
+        ] {
+            assert_eq!(failure_of(text, true), None, "{text}");
+        }
         // A bare 500 only counts behind a log fetch.
         assert_eq!(
             failure_of(
