@@ -62,8 +62,22 @@ pub fn hits(ctx: &Inputs) -> Vec<(usize, Hit)> {
             out.push((rule, hit));
         }
     }
+    // A pasted events row is an event of its object: its hit wins over the pass's hit of
+    // the same rule and line (one row is one piece of evidence).
+    let pasted_events: Vec<(usize, Hit)> = ctx
+        .index
+        .pastes
+        .iter()
+        .flat_map(|paste| events(ctx, paste))
+        .collect();
+    let rows: HashSet<(usize, String, u64)> = pasted_events
+        .iter()
+        .filter_map(|(r, h)| key(*r, h))
+        .collect();
+    out.retain(|(r, h)| key(*r, h).is_none_or(|k| !rows.contains(&k)));
+    seen.extend(rows);
+    out.extend(pasted_events);
     for paste in &ctx.index.pastes {
-        out.extend(events(ctx, paste));
         out.extend(statuses(ctx, paste));
         for e in &paste.cli_errors {
             let text = e.text();
@@ -73,6 +87,22 @@ pub fn hits(ctx: &Inputs) -> Vec<(usize, Hit)> {
                 if seen.contains(&(o.rule, paste.file.clone(), e.message_line)) {
                     continue;
                 }
+                if remember(&mut seen, o.rule, &hit) {
+                    out.push((o.rule, hit));
+                }
+            }
+        }
+        // A message the paste wrapped over several lines, read as one.
+        for (lines, text) in paragraphs(paste) {
+            for (o, _, caps) in sets.attachments.matches(ctx.catalogue, &text) {
+                // A rule that read one of its lines alone has the message already.
+                if lines
+                    .clone()
+                    .any(|l| seen.contains(&(o.rule, paste.file.clone(), l)))
+                {
+                    continue;
+                }
+                let hit = loose_hit(ctx, paste, *lines.start(), &text, caps);
                 if remember(&mut seen, o.rule, &hit) {
                     out.push((o.rule, hit));
                 }
@@ -97,6 +127,52 @@ fn namespace_of(ctx: &Inputs, log: &PastedLog, pod: &str) -> String {
         (Some(ns), None) => ns.clone(),
         _ => "default".into(),
     }
+}
+
+/// Lines of at most this many make a paragraph read as one message.
+const MAX_PARAGRAPH_LINES: usize = 8;
+const MAX_PARAGRAPH_BYTES: usize = 4096;
+
+/// A line that starts a record of its own (klog's or an ISO time, logfmt, JSON, an events
+/// row): it is never the continuation of the line before it.
+static RECORD_START: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(
+        r#"^(?:[IWEF]\d{4} \d\d:|\d{4}-\d\d-\d\d[T ]\d|time=|level=|\{"|\[\d{4}-|(?:Normal|Warning)\s)"#,
+    )
+    .expect("static regex")
+});
+
+/// Runs of two or more adjacent loose lines of a paste, each joined with spaces into one
+/// logical line: a message the terminal or the ticket system wrapped (the new Azure SDK's
+/// `GET ... RESPONSE 404 ... ERROR CODE: ...` block, a long event message). A line that
+/// starts a record of its own starts a new run.
+fn paragraphs(paste: &Paste) -> Vec<(std::ops::RangeInclusive<u64>, String)> {
+    let mut out = Vec::new();
+    for log in paste.logs.iter().filter(|l| l.pod.is_none()) {
+        let mut run: Vec<&(u64, String)> = Vec::new();
+        let mut flush = |run: &mut Vec<&(u64, String)>| {
+            if run.len() >= 2 {
+                let text: Vec<&str> = run.iter().map(|(_, t)| t.trim()).collect();
+                let text = text.join(" ");
+                if text.len() <= MAX_PARAGRAPH_BYTES {
+                    out.push((run[0].0..=run[run.len() - 1].0, text));
+                }
+            }
+            run.clear();
+        };
+        for entry in &log.lines {
+            let adjacent = run.last().is_some_and(|(n, _)| *n + 1 == entry.0);
+            if !adjacent
+                || RECORD_START.is_match(entry.1.trim_start())
+                || run.len() == MAX_PARAGRAPH_LINES
+            {
+                flush(&mut run);
+            }
+            run.push(entry);
+        }
+        flush(&mut run);
+    }
+    out
 }
 
 /// A hit's rule, file and first line.
@@ -334,4 +410,36 @@ fn line_time(text: &str) -> Option<String> {
         let rest = std::str::from_utf8(rest).ok()?;
         KLOG_TIME.captures(rest).map(|c| c["t"].to_string())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A message the ticket wrapped is one run; log records, blank lines and an events
+    /// table are not joined to it.
+    #[test]
+    fn wrapped_lines_make_one_paragraph_and_records_stay_apart() {
+        let text = "\
+The pods fail to mount since the rotation:
+MountVolume.SetUp failed for volume \"secrets-store-inline\" : rpc error: code = Unknown desc = failed to mount secrets store objects for pod shop/web-1, err: rpc error: code = Unknown desc = failed to mount objects, error: failed to get objectType:secret, objectName:db-password, objectVersion:: GET https://kv-shop.vault.azure.net/secrets/db-password/
+--------------------------------------------------------------------------------
+RESPONSE 403: 403 Forbidden
+ERROR CODE: Forbidden
+
+E1122 04:00:01.000000       1 server.go:234] failed to process mount request
+E1122 04:00:02.000000       1 server.go:234] failed to process mount request
+I1122 04:00:03.000000       1 main.go:12] continuing
+";
+        let paste = crate::paste::parse("attachments/ticket.txt", text);
+        let runs = paragraphs(&paste);
+        assert_eq!(runs.len(), 1, "{runs:?}");
+        let (lines, joined) = &runs[0];
+        assert_eq!(lines.clone(), 1..=5);
+        assert!(joined.contains("objectName:db-password"), "{joined}");
+        assert!(
+            joined.ends_with("RESPONSE 403: 403 Forbidden ERROR CODE: Forbidden"),
+            "{joined}"
+        );
+    }
 }
