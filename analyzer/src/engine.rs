@@ -327,7 +327,8 @@ pub fn evaluate_with(
         })
         .collect();
 
-    let text_hits = matchers::all_hits(&inputs);
+    let mut text_hits = matchers::all_hits(&inputs);
+    drop_excluded_pastes(catalogue, &index, &mut text_hits);
     // A rule whose inputs the bundle lacks can still read what was pasted into the ticket
     // (a describe block's events, a logs paste): it runs on those hits alone.
     let pasted: HashSet<&str> = index.pastes.iter().map(|p| p.file.as_str()).collect();
@@ -840,4 +841,36 @@ fn warning_events(inputs: &Inputs) -> Vec<TimelineEvent> {
     out.sort_by(|a, b| a.time.cmp(&b.time).then_with(|| a.object.cmp(&b.object)));
     out.truncate(500);
     out
+}
+
+/// Drops the hits a rule read from an attached file that its `exclude_paste` says is about
+/// something else (any line of the file matches one of them).
+fn drop_excluded_pastes(catalogue: &Catalogue, index: &Index, hits: &mut [Vec<Hit>]) {
+    for (rule, hits) in catalogue.rules.iter().zip(hits.iter_mut()) {
+        if rule.exclude_paste.is_empty() || hits.is_empty() {
+            continue;
+        }
+        let excluded: HashSet<&str> = index
+            .pastes
+            .iter()
+            .filter(|p| {
+                let lines = p
+                    .logs
+                    .iter()
+                    .flat_map(|l| l.lines.iter().map(|(_, t)| t.as_str()));
+                let cli = p.cli_errors.iter().map(|e| e.message.as_str());
+                lines
+                    .chain(cli)
+                    .any(|t| rule.exclude_paste.iter().any(|r| r.is_match(t)))
+            })
+            .map(|p| p.file.as_str())
+            .collect();
+        if !excluded.is_empty() {
+            hits.retain(|h| {
+                h.evidence
+                    .first()
+                    .is_none_or(|e| !excluded.contains(e.file.as_str()))
+            });
+        }
+    }
 }

@@ -51,6 +51,8 @@ pub struct Rule {
     pub matchers: Vec<CompiledMatcher>,
     pub check: Option<CheckFn>,
     pub context_name: Option<regex::Regex>,
+    /// `exclude_paste`, compiled like the matchers' patterns.
+    pub exclude_paste: Vec<RuleRegex>,
     /// Each remediation step's commands, compiled with their placeholders' shell contexts.
     pub commands: Commands,
 }
@@ -214,6 +216,11 @@ impl Catalogue {
                     if let Some(why) = r.failure() {
                         push(rule, r.as_str(), why);
                     }
+                }
+            }
+            for r in &rule.exclude_paste {
+                if let Some(why) = r.failure() {
+                    push(rule, r.as_str(), why);
                 }
             }
         }
@@ -613,6 +620,11 @@ fn compile_with(
             pod_name,
         });
     }
+    let exclude_paste = spec
+        .exclude_paste
+        .iter()
+        .filter_map(|p| lazy_re(p, &mut errors))
+        .collect();
     let context_name = spec
         .context_logs
         .as_ref()
@@ -694,6 +706,7 @@ fn compile_with(
         matchers,
         check,
         context_name,
+        exclude_paste,
         commands,
     })
 }
@@ -863,6 +876,12 @@ remediation:
         assert!(errors.is_empty(), "{errors:?}");
         assert_eq!(lazy.rules.len(), checked.rules.len());
         let mut n = 0;
+        for r in &lazy.rules {
+            for p in &r.exclude_paste {
+                assert!(!p.is_compiled(), "{} compiled at load", p.as_str());
+                assert!(regex::Regex::new(p.as_str()).is_ok(), "{}", p.as_str());
+            }
+        }
         for m in lazy.rules.iter().flat_map(|r| &r.matchers) {
             for p in m.patterns.iter().chain(&m.require).chain(&m.exclude) {
                 assert!(!p.is_compiled(), "{} compiled at load", p.as_str());
