@@ -6,6 +6,8 @@
 //!   CSI drivers and container states; for a node its `Conditions:` table; for a Service
 //!   its selector and `Endpoints:`; its `Events:` table as events of that object;
 //! - a `kubectl get nodes` table: each node and its STATUS;
+//! - a `kubectl get nnc` table (CNS's printer columns): each node's requested and allocated
+//!   IPs, subnet and mode;
 //! - a `kubectl get events` table (`LAST SEEN  TYPE  REASON  OBJECT  MESSAGE`, older
 //!   generations' `LASTSEEN FIRSTSEEN COUNT NAME KIND ...`): events of the objects it names;
 //! - a `kubectl logs` paste: the command line, then that pod's log lines;
@@ -49,6 +51,10 @@ pub struct Paste {
     pub logs: Vec<PastedLog>,
     /// az CLI and ARM errors joined into one line `(Code) Message`.
     pub cli_errors: Vec<CliError>,
+    /// Rows of a `kubectl get nnc` table: line, the row, and the NodeNetworkConfig it shows.
+    pub nncs: Vec<(u64, String, crate::model::NodeNetworkConfig)>,
+    /// Lines the terminal wrapped at its width, and the line they were read as.
+    pub wrapped: Vec<(std::ops::RangeInclusive<u64>, String)>,
 }
 
 /// An object a pasted `kubectl describe` block describes, or a `kubectl get nodes` row.
@@ -157,12 +163,13 @@ fn re(p: &str) -> Regex {
 /// A shell command line running kubectl (any prompt: `$`, `#`, `>`, `PS C:\>`, `user@host:~$`).
 static COMMAND: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"^\s*(?:PS [^>]{0,200}>\s*|[$#>%]\s*|[\w.-]+@[\w.-]+(?::[^$#\s]*)?[$#]\s*)?(?:sudo\s+)?(?:kubectl(?:\.exe)?|oc|k)\s+(?P<args>.*)$",
+        r"^\s*(?:PS [^>]{0,200}>\s*|[$#>%]\s*|\[?[\w.-]+@[\w.-]+(?::[^$#\s]*|\s[^\]]{0,200}\])?[$#]\s*)?(?:sudo\s+)?(?:kubectl(?:\.exe)?|oc|k)\s+(?P<args>.*)$",
     )
 });
 /// Any other shell command line with a prompt (it ends the previous paste).
-static OTHER_COMMAND: LazyLock<Regex> =
-    LazyLock::new(|| re(r"^\s*(?:PS [^>]{0,200}>|\$|[\w.-]+@[\w.-]+(?::[^$#\s]*)?[$#])\s*\S"));
+static OTHER_COMMAND: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"^\s*(?:PS [^>]{0,200}>|\$|\[?[\w.-]+@[\w.-]+(?::[^$#\s]*|\s[^\]]{0,200}\])?[$#])\s*\S")
+});
 /// A top-level `Key:  value` field of a describe block.
 static FIELD: LazyLock<Regex> =
     LazyLock::new(|| re(r"^(?P<key>[A-Z][A-Za-z0-9 /()-]{0,40}):(?:\s+(?P<value>.*?))?\s*$"));
@@ -201,6 +208,17 @@ static NODES_HEADER: LazyLock<Regex> =
 /// A node's STATUS in `kubectl get nodes`.
 static NODE_STATUS: LazyLock<Regex> =
     LazyLock::new(|| re(r"^(?P<s>Ready|NotReady|Unknown)(?P<off>,SchedulingDisabled)?$"));
+/// The header of a `kubectl get nnc` table (CNS's printer columns).
+static NNC_HEADER: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^\s*NAME\s+REQUESTED IPS\s+ALLOCATED IPS\b"));
+static LABEL_CELL: LazyLock<Regex> = LazyLock::new(|| re(r"\S+(?: \S+)*"));
+/// A line that starts a record of its own: klog's, an ISO or a syslog time, logfmt, JSON, an
+/// events row.
+pub(crate) static RECORD: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"^(?:[IWEF]\d{4} \d\d:|\[?\d{4}[-/]\d\d[-/]\d\d[T ]\d|[A-Z][a-z]{2} [ \d]?\d \d\d:\d\d:\d\d|\d\d:\d\d:\d\d|time=|level=|\{"|\[\d{4}-|(?:Normal|Warning)\s)"#,
+    )
+});
 static SPLIT: LazyLock<Regex> = LazyLock::new(|| re(r"\s{2,}|\t+"));
 static REASON: LazyLock<Regex> = LazyLock::new(|| re(r"^[A-Za-z][A-Za-z0-9_.-]*$"));
 static TIMES: LazyLock<Regex> = LazyLock::new(|| re(r"\(x(?P<n>\d+) over"));
@@ -357,7 +375,8 @@ fn kind_from_fields(fields: &[String]) -> &'static str {
         } else {
             "Pod"
         }
-    } else if has("Roles") && (has("Taints") || has("Conditions") || has("System Info")) {
+    } else if has("Roles") {
+        // Only `kubectl describe node` prints `Roles:`.
         "Node"
     } else if has("Selector") && (has("Endpoints") || has("TargetPort") || has("IP Families")) {
         "Service"
@@ -588,23 +607,106 @@ pub fn parse(file: &str, text: &str) -> Paste {
         loose_lines: 0,
         table_ns: None,
         nodes_table: false,
+        nnc_columns: None,
     };
     let lines: Vec<&str> = text.lines().collect();
-    for (i, raw) in lines.iter().enumerate() {
-        let line = cut(raw.trim_end_matches('\r'));
-        let n = i as u64 + 1;
-        let next = lines
+    let logical = unwrap_terminal(&lines);
+    for (i, (n, line)) in logical.iter().enumerate() {
+        let line = cut(line.trim_end_matches('\r'));
+        let next = logical
             .iter()
             .skip(i + 1)
-            .map(|l| l.trim_end())
+            .map(|(_, l)| l.trim_end())
             .find(|l| !l.is_empty())
             .unwrap_or("");
-        p.line(n, line, next);
+        p.line(*n, line, next);
     }
+    p.paste.wrapped = logical
+        .iter()
+        .zip(
+            logical
+                .iter()
+                .skip(1)
+                .map(|(n, _)| *n)
+                .chain([lines.len() as u64 + 1]),
+        )
+        .filter(|((n, _), next)| next - n > 1)
+        .map(|((n, l), next)| (*n..=next - 1, l.to_string()))
+        .collect();
     p.finish_object();
     p.paste.logs.retain(|l| !l.lines.is_empty());
     p.az_errors(&lines);
     p.paste
+}
+
+/// Narrowest terminal width whose wrapping is undone.
+const MIN_WRAP_WIDTH: usize = 100;
+
+/// The text's lines, with lines a terminal wrapped at its width joined back. A line as long
+/// as the longest line of the paste (at least [`MIN_WRAP_WIDTH`] characters, and at least
+/// two such lines cut) goes on in the next line when the wrap cut a word there and that
+/// line is no longer, and starts neither like it, nor indented, nor like a record, a
+/// command or a field of its own (a wrapped `kubectl describe` Events row: `... failed to
+/// mount secrets sto` / `re objects for pod ...`). Each line keeps the number of its first
+/// physical line.
+fn unwrap_terminal<'a>(lines: &[&'a str]) -> Vec<(u64, std::borrow::Cow<'a, str>)> {
+    let len = |l: &str| l.trim_end_matches('\r').chars().count();
+    let mut width = lines.iter().map(|l| len(l)).max().unwrap_or(0);
+    // A terminal cuts many lines at its width; one longest line (a table's header, a long
+    // message) is no sign of it.
+    let cut_at_width = lines
+        .windows(2)
+        .filter(|w| len(w[0]) == width && continues(w[0], w[1], width))
+        .count();
+    if cut_at_width < 2 {
+        width = 0;
+    }
+    let mut out: Vec<(u64, std::borrow::Cow<'a, str>)> = Vec::with_capacity(lines.len());
+    let mut i = 0;
+    while i < lines.len() {
+        let first = i;
+        let mut joined = std::borrow::Cow::Borrowed(lines[i]);
+        while width >= MIN_WRAP_WIDTH
+            && len(lines[i]) == width
+            && lines
+                .get(i + 1)
+                .is_some_and(|next| continues(lines[i], next, width))
+        {
+            i += 1;
+            let mut s = joined.into_owned();
+            s.truncate(s.trim_end_matches('\r').len());
+            s.push_str(lines[i]);
+            joined = std::borrow::Cow::Owned(s);
+        }
+        out.push((first as u64 + 1, joined));
+        i += 1;
+    }
+    out
+}
+
+/// Whether `next` can be the rest of `line`, wrapped at `width`: the wrap cut a word or a
+/// name (`secrets sto` / `re objects`, `tmp` / `-volume`).
+fn continues(line: &str, next: &str, width: usize) -> bool {
+    let t = next.trim_end_matches('\r');
+    let n = t.chars().count();
+    let word = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-');
+    let cut_word = line
+        .trim_end_matches('\r')
+        .chars()
+        .last()
+        .is_some_and(|c| word(c) || c == '/' || c == '=')
+        && t.chars().next().is_some_and(word);
+    // Rows of one table start alike (`aks-nodepool1-...`); a line's rest does not.
+    let prefix: String = line.chars().take(4).collect();
+    cut_word
+        && n <= width
+        && !t.starts_with(&prefix)
+        && !t.starts_with("  ")
+        && !t.starts_with('\t')
+        && !COMMAND.is_match(t)
+        && !OTHER_COMMAND.is_match(t)
+        && !FIELD.is_match(t)
+        && !RECORD.is_match(t.trim_start())
 }
 
 fn cut(s: &str) -> &str {
@@ -639,6 +741,8 @@ struct Parser {
     table_ns: Option<String>,
     /// Inside a `kubectl get nodes` table.
     nodes_table: bool,
+    /// Inside a `kubectl get nnc` table: each column's label and where it starts.
+    nnc_columns: Option<Vec<(String, usize)>>,
 }
 
 impl Parser {
@@ -649,6 +753,7 @@ impl Parser {
             self.columns = None;
             self.table_ns = None;
             self.nodes_table = false;
+            self.nnc_columns = None;
             match cmd.verb.as_str() {
                 "logs" => {
                     self.mode = Mode::Logs;
@@ -755,6 +860,10 @@ impl Parser {
         };
         if o.kind.is_empty() {
             o.kind = kind_from_fields(&self.fields).to_string();
+            // A Conditions table cut out of its block (`Name:`, `Roles:`, then the rows).
+            if o.kind == "Object" && o.node.as_ref().is_some_and(|n| n.ready.is_some()) {
+                o.kind = "Node".into();
+            }
         }
         if cluster_scoped(&o.kind) {
             o.namespace = None;
@@ -886,6 +995,8 @@ impl Parser {
             Section::Labels => self.label(line),
             Section::Containers => self.container_line(n, line),
             Section::Conditions => self.condition_line(n, line),
+            // A user who cut the paste may have left out the `Conditions:` line itself.
+            Section::Other => self.condition_line(n, line),
             Section::Volumes => {
                 if let Some(c) = INNER_FIELD.captures(line) {
                     if &c["key"] == "Driver" {
@@ -1115,6 +1226,24 @@ impl Parser {
             self.columns = None;
             return;
         }
+        if let Some(cols) = &self.nnc_columns {
+            if let Some(nnc) = nnc_row(cols, line) {
+                self.paste.nncs.push((n, line.trim().to_string(), nnc));
+                return;
+            }
+            self.nnc_columns = None;
+        }
+        if NNC_HEADER.is_match(line) {
+            // Labels are words joined by single spaces (`REQUESTED IPS`).
+            self.nnc_columns = Some(
+                LABEL_CELL
+                    .find_iter(line)
+                    .map(|m| (m.as_str().to_string(), m.start()))
+                    .collect(),
+            );
+            self.columns = None;
+            return;
+        }
         // A `kubectl get events` table.
         if let Some(cols) = &self.columns {
             if let Some(row) = cols.row(line) {
@@ -1213,6 +1342,57 @@ impl Parser {
     }
 }
 
+/// A row of a `kubectl get nnc` table as the NodeNetworkConfig it shows. Cells are read
+/// under their column (a cell starts where its label does); when a paste lost the
+/// alignment but kept one cell per column, in order.
+fn nnc_row(cols: &[(String, usize)], line: &str) -> Option<crate::model::NodeNetworkConfig> {
+    let mut cells: Vec<(usize, &str)> = Vec::new();
+    let mut at = 0;
+    for word in line.split_whitespace() {
+        let start = line[at..].find(word).map(|i| at + i)?;
+        at = start + word.len();
+        cells.push((start, word));
+    }
+    let mut by: BTreeMap<&str, &str> = BTreeMap::new();
+    if cells.len() == cols.len() {
+        for ((label, _), (_, cell)) in cols.iter().zip(&cells) {
+            by.insert(label, cell);
+        }
+    } else {
+        for (start, cell) in &cells {
+            let col = cols.iter().rev().find(|(_, c)| *c <= start + 1)?;
+            by.entry(col.0.as_str()).or_insert(cell);
+        }
+    }
+    let count = |k: &str| by.get(k).and_then(|v| v.parse::<i64>().ok());
+    let (requested, allocated) = (count("REQUESTED IPS")?, count("ALLOCATED IPS")?);
+    let name = by.get("NAME")?.to_string();
+    let get = |k: &str| by.get(k).map(|v| v.to_string());
+    let nc = crate::model::NetworkContainer {
+        assignment_mode: get("NC MODE"),
+        type_: get("NC TYPE"),
+        subnet_name: get("SUBNET"),
+        subnet_address_space: get("SUBNET CIDR"),
+        ..Default::default()
+    };
+    Some(crate::model::NodeNetworkConfig {
+        metadata: ObjectMeta {
+            name,
+            namespace: Some("kube-system".into()),
+            ..ObjectMeta::default()
+        },
+        spec: crate::model::NncSpec {
+            requested_ip_count: Some(requested),
+            ..Default::default()
+        },
+        status: crate::model::NncStatus {
+            assigned_ip_count: Some(allocated),
+            network_containers: vec![nc],
+            ..Default::default()
+        },
+    })
+}
+
 /// A JSON string body's common escapes, so the joined line reads as the CLI prints it.
 fn unescape(s: &str) -> String {
     s.replace("\\\"", "\"")
@@ -1248,7 +1428,20 @@ mod tests {
         assert_eq!(
             (c.kind.as_deref(), c.name.as_deref()),
             (Some("Pod"), Some("web-1"))
-        );
+        ); // The prompts users paste with: bash's default on RHEL/CentOS (`[user@host dir]#`,
+           // kubernetes/kubernetes#78174), Debian's, PowerShell's.
+        for line in [
+            "[root@k8s-test-master01 ~]# kubectl describe node node1",
+            "azureuser@aks-jump:~$ kubectl describe node node1",
+            "PS C:\\Users\\ops> kubectl describe node node1",
+        ] {
+            let c = COMMAND.captures(line).map(|c| parse_command(&c["args"]));
+            assert_eq!(
+                c.map(|c| (c.kind, c.name)),
+                Some((Some("Node".into()), Some("node1".into()))),
+                "{line}"
+            );
+        }
     }
 
     /// `kubectl describe pod` as kubectl 1.2x prints it, with a Key Vault mount failing: the
@@ -1546,5 +1739,95 @@ Message: Subnet aks-subnet with address prefix 10.240.0.0/24 does not have enoug
         let deploy = "Name:                   web\nNamespace:              shop\nCreationTimestamp:      Tue, 01 Oct 2024 10:00:00 +0000\nSelector:               app=web\nReplicas:               2 desired | 0 updated | 0 total | 0 available | 2 unavailable\nStrategyType:           RollingUpdate\nPod Template:\n  Containers:\n   web:\n    Image:      nginx\n";
         let p = parse("a", deploy);
         assert!(p.objects[0].service.is_none(), "{:?}", p.objects[0]);
+    }
+
+    /// CNS's printer columns (Azure/azure-container-networking#1908): aligned, and with the
+    /// alignment lost (one space between cells).
+    #[test]
+    fn get_nnc_rows_give_each_node_its_counts() {
+        let aligned = "$ kubectl get nnc -n kube-system -o wide\nNAME                                REQUESTED IPS   ALLOCATED IPS   SUBNET   SUBNET CIDR     NC ID                                  NC MODE   NC TYPE   NC VERSION\naks-nodepool1-39652274-vmss000000   48              48              podnet   10.241.0.0/16   7f68a6e2-b0a5-4c78-bc0d-24bb9bcefbcf   dynamic   vnet      2\naks-nodepool1-39652274-vmss000001   32              16              podnet   10.241.0.0/16   206d3a69-69d3-488e-bd08-61dc45898d68   dynamic   vnet      2\nsomething else\n";
+        let p = parse("attachments/nnc.txt", aligned);
+        let rows: Vec<(&str, i64, i64, Option<&str>, bool)> = p
+            .nncs
+            .iter()
+            .map(|(_, _, n)| {
+                (
+                    n.metadata.name.as_str(),
+                    n.requested(),
+                    n.allocated(),
+                    n.status.network_containers[0]
+                        .subnet_address_space
+                        .as_deref(),
+                    n.is_static(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            rows,
+            vec![
+                (
+                    "aks-nodepool1-39652274-vmss000000",
+                    48,
+                    48,
+                    Some("10.241.0.0/16"),
+                    false
+                ),
+                (
+                    "aks-nodepool1-39652274-vmss000001",
+                    32,
+                    16,
+                    Some("10.241.0.0/16"),
+                    false
+                ),
+            ]
+        );
+        assert_eq!(p.nncs[1].0, 4);
+        assert_eq!(
+            p.logs.len(),
+            1,
+            "the line after the table is loose: {:?}",
+            p.logs
+        );
+        let squeezed = "NAME  REQUESTED IPS  ALLOCATED IPS  SUBNET  SUBNET CIDR  NC ID  NC MODE  NC TYPE  NC VERSION\naks-np-1-vmss000002 0 256 podnet 10.244.0.0/16 5a1c static overlay 1\n";
+        let p = parse("attachments/nnc.txt", squeezed);
+        let n = &p.nncs[0].2;
+        assert_eq!(
+            (n.requested(), n.allocated(), n.is_static()),
+            (0, 256, true)
+        );
+    }
+
+    /// A terminal cuts each long Events row at its width, mid-word; the rows are joined
+    /// back. A table whose widest rows are full lines is left alone.
+    #[test]
+    fn rows_a_terminal_wrapped_are_joined_back_and_tables_are_not() {
+        let message = "MountVolume.SetUp failed for volume \"secrets-store-inline\" : rpc error: code = Unknown desc = failed to mount secrets store objects for pod shop/orders-5c9d7b6f4-mm2xr, err: rpc error: code = Unknown desc = failed to mount objects, error: failed to get keyvault client: failed to get key vault token: nmi response failed with status code: 404";
+        let rows: String = (0..3)
+            .map(|i| format!("  Warning  FailedMount  {i}m  kubelet  {message}"))
+            .map(|row| {
+                let cut: Vec<String> = row
+                    .chars()
+                    .collect::<Vec<_>>()
+                    .chunks(120)
+                    .map(|c| c.iter().collect())
+                    .collect();
+                cut.join("\n")
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let text = format!("Events:\n  Type     Reason       Age  From     Message\n  ----     ------       ---  ----     -------\n{rows}\n");
+        let logical = unwrap_terminal(&text.lines().collect::<Vec<_>>());
+        let joined: Vec<&str> = logical
+            .iter()
+            .map(|(_, l)| l.as_ref())
+            .filter(|l| l.contains("FailedMount"))
+            .collect();
+        assert_eq!(joined.len(), 3, "{logical:?}");
+        for l in joined {
+            assert!(l.ends_with(message), "{l}");
+        }
+        let table = "NAME                           READY   STATUS    RESTARTS   AGE   IP            NODE                                NOMINATED NODE\norders-5c9d7b6f4-mm2xr         1/1     Running   0          10d   10.244.1.17   aks-nodepool1-38275144-vmss000002   <none>\norders-5c9d7b6f4-x7kq2         1/1     Running   0          10d   10.244.2.9    aks-nodepool1-38275144-vmss000001   <none>\npayments-7d9f8b6c5d-2mzqk      0/1     Pending   0          10d   <none>        <none>                              <none>\n";
+        let lines: Vec<&str> = table.lines().collect();
+        assert_eq!(unwrap_terminal(&lines).len(), lines.len());
     }
 }

@@ -923,19 +923,27 @@ impl<'p> Scanner<'p> {
     }
 }
 
-/// The `pod="ns/name"` (or unquoted `pod=ns/name`, or JSON `"pod":"ns/name"`) key of a
-/// structured log line.
+/// The pod a log line says it is about, as `(namespace, name)`: the `pod="ns/name"` (or
+/// unquoted `pod=ns/name`, or JSON `"pod":"ns/name"`) key of a structured line, or the
+/// kubelet's older `pod "<name>_<namespace>"` / `pod "<name>_<namespace>(<uid>)"` (pod and
+/// namespace names cannot hold `_`).
 pub fn klog_pod(line: &[u8]) -> Option<(String, String)> {
     static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
     let re = RE.get_or_init(|| {
         Regex::new(
-            r#"(?:^|[\s,{])\\?"?pod\\?"?[=:]\s*\\?"?([a-z0-9][-a-z0-9.]*)/([a-z0-9][-a-z0-9.]*)"#,
+            r#"(?:^|[\s,{(\[])\\?"?pod\\?"?[=:]\s*\\?"?(?P<ns>[a-z0-9][-a-z0-9.]*)/(?P<name>[a-z0-9][-a-z0-9.]*)|\bpod \\?"(?P<old_name>[a-z0-9][-a-z0-9.]*)_(?P<old_ns>[a-z0-9][-a-z0-9]*)(?:\(|\\?")"#,
         )
         .expect("static regex")
     });
     let c = re.captures(line)?;
-    let s = |i: usize| String::from_utf8_lossy(&c[i]).into_owned();
-    Some((s(1), s(2)))
+    let s = |k: &str| {
+        c.name(k)
+            .map(|m| String::from_utf8_lossy(m.as_bytes()).into_owned())
+    };
+    match (s("ns"), s("name")) {
+        (Some(ns), Some(name)) => Some((ns, name)),
+        _ => Some((s("old_ns")?, s("old_name")?)),
+    }
 }
 
 fn skip_to_line_start(data: &[u8]) -> usize {
@@ -1158,6 +1166,17 @@ mod tests {
             None
         );
         assert_eq!(klog_pod(br#"mypod="shop/web-1""#), None);
+        // The kubelet before structured logging (rancher/rancher#14504's sandbox lines).
+        let old = Some(("myzep".to_string(), "myzep-79945ccb7f-rz8ld".to_string()));
+        assert_eq!(
+            klog_pod(br#"E0711 15:11:17.994678   24727 kuberuntime_sandbox.go:54] CreatePodSandbox for pod "myzep-79945ccb7f-rz8ld_myzep(4ae2623a-8519-11e8-9f37-005056021169)" failed: rpc error"#),
+            old
+        );
+        assert_eq!(
+            klog_pod(br#"desc = NetworkPlugin cni failed to set up pod \"myzep-79945ccb7f-rz8ld_myzep\" network"#),
+            old
+        );
+        assert_eq!(klog_pod(br#"failed to set up pod "web" network"#), None);
     }
 
     #[test]

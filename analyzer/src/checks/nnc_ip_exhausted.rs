@@ -4,6 +4,7 @@
 //! dynamic mode and has been given every IP it asked for (allocated >= requested): CNS
 //! cannot hand out more until the subnet or the node's maximum allows it. Static (Azure CNI
 //! Overlay, static block) nnc objects, and nnc objects without failing pods, are normal.
+//! A node's nnc is the bundle's (`cluster/nnc.json`), else a pasted `kubectl get nnc` row.
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
@@ -28,7 +29,7 @@ pub fn check(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
         let mut h = with_node(index, h);
         let says_waiting = h.facts.get("message").is_some_and(|m| says_cns_waiting(m));
         let nnc = h.node.as_deref().and_then(|n| nnc_of(index, n));
-        if !(says_waiting || nnc.is_some_and(is_exhausted)) {
+        if !(says_waiting || nnc.is_some_and(|(n, _)| is_exhausted(n))) {
             continue;
         }
         if let Some(node) = h.node.clone() {
@@ -77,7 +78,7 @@ pub fn check(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
     };
     // The nnc objects themselves join the finding of their node.
     for node in nodes.keys() {
-        let Some(nnc) = nnc_of(index, node) else {
+        let Some((nnc, from)) = nnc_of(index, node) else {
             continue;
         };
         let ns = nnc.metadata.namespace.as_deref().unwrap_or("kube-system");
@@ -102,11 +103,19 @@ pub fn check(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
             object: Some(object.clone()),
             node: Some(node.clone()),
             facts,
-            evidence: vec![Evidence::of_object(
-                "cluster/nnc.json",
-                excerpt,
-                Some(object),
-            )],
+            evidence: vec![match from {
+                From::Bundle => Evidence::of_object("cluster/nnc.json", excerpt, Some(object)),
+                From::Paste { file, line, row } => Evidence {
+                    file: file.to_string(),
+                    line: Some(line),
+                    excerpt: row.to_string(),
+                    count: 1,
+                    first_seen: None,
+                    last_seen: None,
+                    object: Some(object),
+                    role: "signal".into(),
+                },
+            }],
             table: None,
         });
     }
@@ -128,8 +137,37 @@ fn says_cns_waiting(message: &str) -> bool {
     RE.is_match(message)
 }
 
-fn nnc_of<'a>(index: &'a Index, node: &str) -> Option<&'a NodeNetworkConfig> {
-    index.nnc.as_ref()?.iter().find(|n| n.metadata.name == node)
+/// Where a node's nnc was read.
+#[derive(Clone, Copy)]
+enum From<'a> {
+    Bundle,
+    Paste {
+        file: &'a str,
+        line: u64,
+        row: &'a str,
+    },
+}
+
+/// A node's nnc: the bundle's, else the row of a pasted `kubectl get nnc` table.
+fn nnc_of<'a>(index: &'a Index, node: &str) -> Option<(&'a NodeNetworkConfig, From<'a>)> {
+    if let Some(n) = index.nnc.iter().flatten().find(|n| n.metadata.name == node) {
+        return Some((n, From::Bundle));
+    }
+    index.pastes.iter().find_map(|p| {
+        p.nncs
+            .iter()
+            .find(|(_, _, n)| n.metadata.name == node)
+            .map(|(line, row, n)| {
+                (
+                    n,
+                    From::Paste {
+                        file: &p.file,
+                        line: *line,
+                        row,
+                    },
+                )
+            })
+    })
 }
 
 /// A dynamic-mode nnc that got every IP it requested.
@@ -144,7 +182,7 @@ fn node_facts(index: &Index, node: &str) -> BTreeMap<&'static str, String> {
     if let Some(pool) = nodepool_of(node) {
         f.insert("nodepool", pool.to_string());
     }
-    let Some(nnc) = nnc_of(index, node) else {
+    let Some((nnc, _)) = nnc_of(index, node) else {
         return f;
     };
     f.insert("requested", nnc.requested().to_string());

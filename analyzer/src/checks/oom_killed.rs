@@ -50,8 +50,11 @@ pub fn check(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
                 m.evidence.extend(h.evidence);
             }
             // A bare `Killed process` line may be any cgroup's (containerd's own, a
-            // systemd unit's): alone it is not a container's OOM kill.
-            None if file.is_some() && !h.facts.contains_key("pod_uid") => {}
+            // systemd unit's): alone it is not a container's OOM kill. An event about a
+            // node (SystemOOM, OOMKilling) is the node's, pasted or collected.
+            None if file.is_some()
+                && !h.facts.contains_key("pod_uid")
+                && h.facts.get("kind").map(String::as_str) != Some("node") => {}
             None => {
                 let key = node.clone().or(file.clone()).unwrap_or_default();
                 match alone.get_mut(&key) {

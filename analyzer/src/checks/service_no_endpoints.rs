@@ -205,7 +205,11 @@ fn pasted_services(
 
 /// Who says a Service has no endpoints, from the wording of the line.
 fn reporter(message: &str) -> &'static str {
-    if message.contains("does not have any active Endpoint") {
+    // ingress-nginx 0.9 wrote `endpoints`, later versions `Endpoint`.
+    if message
+        .to_ascii_lowercase()
+        .contains("does not have any active endpoint")
+    {
         "ingress-nginx"
     } else {
         "the API server"

@@ -25,6 +25,17 @@ pub fn hits(ctx: &Inputs) -> Vec<(usize, Hit)> {
     if ctx.index.pastes.is_empty() {
         return out;
     }
+    // The pass read a terminal-wrapped line in pieces: its hits there are of fragments
+    // (a pod name cut in two); the joined line is read below.
+    out.retain(|(_, h)| {
+        h.evidence.first().is_none_or(|e| {
+            !ctx.index.pastes.iter().any(|p| {
+                p.file == e.file
+                    && e.line
+                        .is_some_and(|l| p.wrapped.iter().any(|(r, _)| r.contains(&l)))
+            })
+        })
+    });
     for (_, hit) in out.iter_mut() {
         let paste = hit
             .evidence
@@ -92,6 +103,15 @@ pub fn hits(ctx: &Inputs) -> Vec<(usize, Hit)> {
                 }
             }
         }
+        // A line the terminal wrapped, joined back.
+        for (lines, text) in &paste.wrapped {
+            for (o, _, caps) in sets.attachments.matches(ctx.catalogue, text) {
+                let hit = loose_hit(ctx, paste, *lines.start(), text, caps);
+                if remember(&mut seen, o.rule, &hit) {
+                    out.push((o.rule, hit));
+                }
+            }
+        }
         // A message the paste wrapped over several lines, read as one.
         for (lines, text) in paragraphs(paste) {
             for (o, _, caps) in sets.attachments.matches(ctx.catalogue, &text) {
@@ -133,15 +153,6 @@ fn namespace_of(ctx: &Inputs, log: &PastedLog, pod: &str) -> String {
 const MAX_PARAGRAPH_LINES: usize = 8;
 const MAX_PARAGRAPH_BYTES: usize = 4096;
 
-/// A line that starts a record of its own (klog's or an ISO time, logfmt, JSON, an events
-/// row): it is never the continuation of the line before it.
-static RECORD_START: LazyLock<regex::Regex> = LazyLock::new(|| {
-    regex::Regex::new(
-        r#"^(?:[IWEF]\d{4} \d\d:|\d{4}-\d\d-\d\d[T ]\d|time=|level=|\{"|\[\d{4}-|(?:Normal|Warning)\s)"#,
-    )
-    .expect("static regex")
-});
-
 /// Runs of two or more adjacent loose lines of a paste, each joined with spaces into one
 /// logical line: a message the terminal or the ticket system wrapped (the new Azure SDK's
 /// `GET ... RESPONSE 404 ... ERROR CODE: ...` block, a long event message). A line that
@@ -161,9 +172,11 @@ fn paragraphs(paste: &Paste) -> Vec<(std::ops::RangeInclusive<u64>, String)> {
             run.clear();
         };
         for entry in &log.lines {
-            let adjacent = run.last().is_some_and(|(n, _)| *n + 1 == entry.0);
+            let adjacent = run
+                .last()
+                .is_some_and(|(n, _)| last_line(paste, *n) + 1 == entry.0);
             if !adjacent
-                || RECORD_START.is_match(entry.1.trim_start())
+                || crate::paste::RECORD.is_match(entry.1.trim_start())
                 || run.len() == MAX_PARAGRAPH_LINES
             {
                 flush(&mut run);
@@ -173,6 +186,16 @@ fn paragraphs(paste: &Paste) -> Vec<(std::ops::RangeInclusive<u64>, String)> {
         flush(&mut run);
     }
     out
+}
+
+/// The last physical line of the logical line starting at `n` (a terminal-wrapped line
+/// spans several).
+fn last_line(paste: &Paste, n: u64) -> u64 {
+    paste
+        .wrapped
+        .iter()
+        .find(|(r, _)| *r.start() == n)
+        .map_or(n, |(r, _)| *r.end())
 }
 
 /// A hit's rule, file and first line.
@@ -255,12 +278,6 @@ fn statuses(ctx: &Inputs, paste: &Paste) -> Vec<(usize, Hit)> {
     out
 }
 
-/// klog's `pod="namespace/name"` key.
-static KLOG_POD: LazyLock<regex::Regex> = LazyLock::new(|| {
-    regex::Regex::new(r#"\bpod="?(?P<ns>[a-z0-9][-a-z0-9]*)/(?P<name>[a-z0-9][-a-z0-9.]*)"?"#)
-        .expect("static regex")
-});
-
 /// Rule, matcher, object and captured values: what makes pasted lines one hit.
 type LineKey = (usize, usize, Option<String>, Vec<(String, String)>);
 
@@ -292,8 +309,7 @@ fn log_hits(ctx: &Inputs, set: &SourceSet, paste: &Paste, log: &PastedLog) -> Ve
             let about = m
                 .spec
                 .about
-                .and_then(|_| KLOG_POD.captures(text))
-                .map(|c| (c["ns"].to_string(), c["name"].to_string()));
+                .and_then(|_| crate::scan::klog_pod(text.as_bytes()));
             if let Some((tns, tpod)) = &about {
                 caps.insert("target_namespace".into(), tns.clone());
                 caps.insert("target_pod".into(), tpod.clone());
@@ -379,6 +395,29 @@ fn loose_hit(
         table: None,
         weak_object: false,
     };
+    // A line that names the pod it is about (`failed to mount ... for pod ns/name`)
+    // concerns that pod, as the pass's hits do.
+    let target = (
+        hit.facts.get("target_namespace").cloned(),
+        hit.facts.get("target_pod").cloned(),
+    );
+    if let (Some(ns), Some(pod)) = target {
+        let object = format!("{ns}/pod/{pod}");
+        hit.node = ctx
+            .index
+            .pod(&ns, &pod)
+            .and_then(|p| p.spec.node_name.clone());
+        if let Some(n) = &hit.node {
+            hit.facts.insert("node".into(), n.clone());
+        }
+        hit.facts.insert("namespace".into(), ns);
+        hit.facts.insert("pod".into(), pod.clone());
+        hit.facts.insert("name".into(), pod);
+        hit.facts.insert("kind".into(), "pod".into());
+        hit.evidence[0].object = Some(object.clone());
+        hit.object = Some(object);
+        return hit;
+    }
     place(&mut hit, paste);
     hit
 }
