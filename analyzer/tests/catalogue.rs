@@ -254,9 +254,11 @@ fn first_wave_rules_have_three_cases_from_sourced_real_wordings() {
     assert_eq!(CATALOGUE_IDS[36], "collection-incomplete");
     for &id in &CATALOGUE_IDS[..37] {
         assert!(ids.contains(&id), "{id} is not in the catalogue");
+        // Near misses (`ok-` cases) cite sources too, but only a case that fires is a
+        // wording of the diagnosis.
         let sourced = cases
             .iter()
-            .filter(|c| c.rule == id)
+            .filter(|c| c.rule == id && c.name.starts_with("fires-"))
             .filter(|c| {
                 let text = std::fs::read_to_string(c.dir.join("expected.yaml")).unwrap();
                 let e: analyzer::cases::Expected = serde_yaml::from_str(&text).unwrap();
@@ -276,6 +278,6 @@ fn first_wave_rules_have_three_cases_from_sourced_real_wordings() {
     }
     assert!(
         short.is_empty(),
-        "rules with fewer than three sourced cases: {short:?}"
+        "rules with fewer than three firing cases from sourced wordings: {short:?}"
     );
 }
