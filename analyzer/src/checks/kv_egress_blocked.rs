@@ -20,12 +20,31 @@ const PROVIDER_APPS: &[&str] = &[
 /// `kv_cause`), so the provider facts land on those pods' hits.
 pub fn check(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
     let mut hits = super::kv_cause::correlate(inputs, hits);
+    for h in &mut hits {
+        if let Some(host) = h.facts.get("message").and_then(|m| token_endpoint(m)) {
+            h.facts.insert("token_endpoint".into(), host);
+        }
+    }
     enrich(
         inputs.index,
         |ns| inputs.object_file(ns, "pods.json"),
         &mut hits,
     );
     hits
+}
+
+/// The Azure AD host whose token request failed, when the vault's request failed for want
+/// of a token (`adal: Failed to execute the refresh request. Error = 'Post
+/// https://login.microsoftonline.com/.../oauth2/token...: dial tcp: i/o timeout'`): egress
+/// to Azure AD is what is blocked, not to the vault.
+fn token_endpoint(message: &str) -> Option<String> {
+    static RE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r#"(?i)(?:refresh request|token)\b.{0,80}?\b(?:Post|Get)\s+\\?"?https://(?P<host>login\.(?:microsoftonline\.(?:com|us)|chinacloudapi\.cn|partner\.microsoftonline\.cn)|[a-z0-9.-]*login\.windows\.net)/"#,
+        )
+        .expect("static regex")
+    });
+    RE.captures(message).map(|c| c["host"].to_ascii_lowercase())
 }
 
 /// Adds provider facts to each hit, one structural hit per provider pod involved, and a
@@ -290,6 +309,25 @@ mod tests {
         assert_eq!(hits.len(), 1, "no duplicate hit for the provider itself");
         assert_eq!(hits[0].facts["network_policies"], "none");
         assert!(!hits[0].facts.contains_key("egress_policies"));
+    }
+
+    /// The token request timed out: the adal (provider-azure#186) and the new SDK's wording.
+    #[test]
+    fn a_token_request_that_timed_out_names_azure_ad() {
+        assert_eq!(
+            token_endpoint("Failed to refresh the Token for request to https://mykv.vault.azure.net/secrets/tempUser/?api-version=2016-10-01: StatusCode=0 -- Original Error: adal: Failed to execute the refresh request. Error = 'Post https://login.microsoftonline.com/xxx-xxx-xxx-xx-xxx/oauth2/token?api-version=1.0: dial tcp: i/o timeout'").as_deref(),
+            Some("login.microsoftonline.com")
+        );
+        assert_eq!(
+            token_endpoint(r#"failed to acquire token: Post \"https://login.chinacloudapi.cn/tenant/oauth2/v2.0/token\": dial tcp 42.159.5.43:443: i/o timeout"#).as_deref(),
+            Some("login.chinacloudapi.cn")
+        );
+        assert_eq!(
+            token_endpoint(
+                "GET https://kv.vault.azure.net/secrets/x: dial tcp 10.0.0.5:443: i/o timeout"
+            ),
+            None
+        );
     }
 
     #[test]
