@@ -219,6 +219,9 @@ pub(crate) static RECORD: LazyLock<Regex> = LazyLock::new(|| {
         r#"^(?:[IWEF]\d{4} \d\d:|\[?\d{4}[-/]\d\d[-/]\d\d[T ]\d|[A-Z][a-z]{2} [ \d]?\d \d\d:\d\d:\d\d|\d\d:\d\d:\d\d|time=|level=|\{"|\[\d{4}-|(?:Normal|Warning)\s)"#,
     )
 });
+/// A Kubernetes object name (DNS-1123 subdomain): a table cell that is none is no row.
+static DNS_NAME: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^[a-z0-9](?:[-a-z0-9.]{0,251}[a-z0-9])?$"));
 static SPLIT: LazyLock<Regex> = LazyLock::new(|| re(r"\s{2,}|\t+"));
 static REASON: LazyLock<Regex> = LazyLock::new(|| re(r"^[A-Za-z][A-Za-z0-9_.-]*$"));
 static TIMES: LazyLock<Regex> = LazyLock::new(|| re(r"\(x(?P<n>\d+) over"));
@@ -1068,6 +1071,9 @@ impl Parser {
         let Some(s) = NODE_STATUS.captures(status) else {
             return false;
         };
+        if !DNS_NAME.is_match(name) {
+            return false;
+        }
         self.paste.objects.push(PastedObject {
             kind: "Node".into(),
             name: name.to_string(),
@@ -1366,7 +1372,7 @@ fn nnc_row(cols: &[(String, usize)], line: &str) -> Option<crate::model::NodeNet
     }
     let count = |k: &str| by.get(k).and_then(|v| v.parse::<i64>().ok());
     let (requested, allocated) = (count("REQUESTED IPS")?, count("ALLOCATED IPS")?);
-    let name = by.get("NAME")?.to_string();
+    let name = by.get("NAME").filter(|n| DNS_NAME.is_match(n))?.to_string();
     let get = |k: &str| by.get(k).map(|v| v.to_string());
     let nc = crate::model::NetworkContainer {
         assignment_mode: get("NC MODE"),
@@ -1698,9 +1704,14 @@ Message: Subnet aks-subnet with address prefix 10.240.0.0/24 does not have enoug
     }
 
     /// A namespace list has the same first columns as a node list; its STATUS is no
-    /// readiness.
+    /// readiness. A cell that is no object name makes no node.
     #[test]
     fn get_namespaces_is_no_node_table() {
+        let p = parse(
+            "attachments/n.txt",
+            "NAME                     STATUS     ROLES   AGE   VERSION\n$(touch${IFS}/tmp/x)   NotReady   agent   4d    v1.29.4\n",
+        );
+        assert!(p.objects.is_empty(), "{:?}", p.objects);
         let p = parse(
             "attachments/ns.txt",
             "NAME              STATUS        AGE\ndefault           Active        10d\nshop              Terminating   2d\n",

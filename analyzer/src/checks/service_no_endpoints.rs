@@ -163,7 +163,7 @@ pub fn check(inputs: &Inputs, _rule: usize, text_hits: Vec<Hit>) -> Vec<Hit> {
             file: paste.file.clone(),
             line: Some(line),
             excerpt: format!(
-                "kubectl describe svc {} -n {ns}: Endpoints: {}; selector {}",
+                "pasted description of service {ns}/{}: Endpoints: {}; selector {}",
                 o.name,
                 if value.is_empty() { "(empty)" } else { &value },
                 join_labels(&pasted.selector)
