@@ -90,39 +90,37 @@ pub fn hits(ctx: &Inputs) -> Vec<(usize, Hit)> {
     out.extend(pasted_events);
     for paste in &ctx.index.pastes {
         out.extend(statuses(ctx, paste));
-        for e in &paste.cli_errors {
-            let text = e.text();
+        // Logical lines the pass did not see whole, each with the lines whose hit of a rule
+        // makes it redundant: an az CLI error joined from its lines (the pass may have
+        // matched the message's own line), a line the terminal wrapped (none: the pass's
+        // hits of its pieces were dropped), and a message wrapped over several lines (a
+        // rule that read one of them alone has it already).
+        let joined = paste
+            .cli_errors
+            .iter()
+            .map(|e| (e.line, e.text(), Some(e.message_line..=e.message_line)))
+            .chain(
+                paste
+                    .wrapped
+                    .iter()
+                    .map(|(lines, text)| (*lines.start(), text.clone(), None)),
+            )
+            .chain(
+                paragraphs(paste)
+                    .into_iter()
+                    .map(|(lines, text)| (*lines.start(), text, Some(lines))),
+            );
+        for (line, text, already) in joined {
             for (o, _, caps) in sets.attachments.matches(ctx.catalogue, &text) {
-                let hit = loose_hit(ctx, paste, e.line, &text, caps);
-                // The pass may have matched the message's own line already.
-                if seen.contains(&(o.rule, paste.file.clone(), e.message_line)) {
-                    continue;
-                }
-                if remember(&mut seen, o.rule, &hit) {
-                    out.push((o.rule, hit));
-                }
-            }
-        }
-        // A line the terminal wrapped, joined back.
-        for (lines, text) in &paste.wrapped {
-            for (o, _, caps) in sets.attachments.matches(ctx.catalogue, text) {
-                let hit = loose_hit(ctx, paste, *lines.start(), text, caps);
-                if remember(&mut seen, o.rule, &hit) {
-                    out.push((o.rule, hit));
-                }
-            }
-        }
-        // A message the paste wrapped over several lines, read as one.
-        for (lines, text) in paragraphs(paste) {
-            for (o, _, caps) in sets.attachments.matches(ctx.catalogue, &text) {
-                // A rule that read one of its lines alone has the message already.
-                if lines
+                if already
                     .clone()
+                    .into_iter()
+                    .flatten()
                     .any(|l| seen.contains(&(o.rule, paste.file.clone(), l)))
                 {
                     continue;
                 }
-                let hit = loose_hit(ctx, paste, *lines.start(), &text, caps);
+                let hit = loose_hit(ctx, paste, line, &text, caps);
                 if remember(&mut seen, o.rule, &hit) {
                     out.push((o.rule, hit));
                 }
