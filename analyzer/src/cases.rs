@@ -26,6 +26,10 @@ pub struct Expected {
     /// Rules that must not fire (an `ok-` case always includes its own rule).
     #[serde(default)]
     pub absent: Vec<String>,
+    /// How many findings the case's own rule makes, when given: one cause told once
+    /// however many places in the ticket say it.
+    #[serde(default)]
+    pub findings: Option<usize>,
     /// A free note on where the wording came from.
     #[serde(default)]
     pub note: Option<String>,
@@ -243,6 +247,19 @@ fn check(case: &Case, expected: &Expected, report: &Report) -> Vec<String> {
         .iter()
         .map(|f| format!("{} {:?}", f.rule, f.objects))
         .collect();
+    if let Some(n) = expected.findings {
+        let got = report
+            .findings
+            .iter()
+            .filter(|f| f.rule == case.rule)
+            .count();
+        if got != n {
+            problems.push(format!(
+                "{} made {got} findings, expected {n}; got {fired:?}",
+                case.rule
+            ));
+        }
+    }
     for e in &expected.expect {
         let rule = e.rule.as_deref().unwrap_or(&case.rule);
         let candidates: Vec<_> = report.findings.iter().filter(|f| f.rule == rule).collect();
