@@ -59,9 +59,11 @@ pub fn split_image(image: &str) -> ImageRef {
     }
 }
 
+/// The image a pull message names, in straight quotes (escaped once or more in JSON) or
+/// in the typographic ones a word processor or chat client turns them into.
 static IMAGE_IN_TEXT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r#"(?i)(?:pull(?:ing)? image|resolve reference|pull and unpack image|PullImage) \\*"([^"\\\s]+)\\*""#,
+        r#"(?i)(?:pull(?:ing)? image|resolve reference|pull and unpack image|PullImage) \\*["“”]([^"“”\\\s]+)\\*["“”]"#,
     )
     .expect("static regex")
 });
@@ -276,6 +278,14 @@ mod tests {
         assert_eq!(
             &IMAGE_IN_TEXT.captures(m).unwrap()[1],
             "myacr.azurecr.io/app:v1"
+        );
+        // Typographic quotes, as a chat client or word processor turned them
+        // (rancher/rancher#32340's paste).
+        let curly =
+            "Failed to pull image “rancher/istio-kubectl:1.5.10”: rpc error: code = NotFound";
+        assert_eq!(
+            &IMAGE_IN_TEXT.captures(curly).unwrap()[1],
+            "rancher/istio-kubectl:1.5.10"
         );
         let c = DIAL_TIMEOUT.captures(m).unwrap();
         assert_eq!((&c[1], &c[2]), ("10.10.0.5", "443"));
