@@ -784,7 +784,7 @@ impl Parser {
             self.pending = None;
             return;
         }
-        if self.starts_describe(line, next) {
+        if self.starts_describe(n, line, next) {
             self.finish_object();
             self.start_describe(n, line);
             return;
@@ -802,9 +802,14 @@ impl Parser {
         }
     }
 
-    /// A column-0 `Name:` with a value, followed by the next field of a describe block.
-    fn starts_describe(&self, line: &str, next: &str) -> bool {
-        let Some(value) = line.strip_prefix("Name:") else {
+    /// A column-0 `Name:` with a value, followed by the next field of a describe block. A
+    /// paste's very first line may have lost its first character to the copy (`ame:`,
+    /// portainer#5314).
+    fn starts_describe(&self, n: u64, line: &str, next: &str) -> bool {
+        let Some(value) = line
+            .strip_prefix("Name:")
+            .or_else(|| line.strip_prefix("ame:").filter(|_| n == 1))
+        else {
             return false;
         };
         !value.trim().is_empty()
@@ -823,7 +828,11 @@ impl Parser {
     }
 
     fn start_describe(&mut self, n: u64, line: &str) {
-        let name = line["Name:".len()..].trim().to_string();
+        let name = line
+            .split_once(':')
+            .map_or("", |(_, v)| v)
+            .trim()
+            .to_string();
         self.mode = Mode::Describe;
         self.section = Section::Other;
         self.fields = vec!["Name".into()];
@@ -1639,6 +1648,11 @@ Message: Subnet aks-subnet with address prefix 10.240.0.0/24 does not have enoug
         );
         assert!(p.objects.is_empty());
         assert_eq!(p.logs[0].lines.len(), 2);
+        // A first character lost to the copy is forgiven on the paste's first line only.
+        let cut = "ame:         web-1\nNamespace:    default\nNode:         aks-np-1-vmss000000/10.224.0.4\n";
+        assert_eq!(parse("a", cut).objects[0].name, "web-1");
+        let later = format!("Our pod:\n{cut}");
+        assert!(parse("a", &later).objects.is_empty());
     }
 
     /// kubectl 1.4's tab-separated Conditions (kubernetes/kubernetes#36273), kubectl 1.9's
