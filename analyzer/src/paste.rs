@@ -55,6 +55,20 @@ pub struct Paste {
     pub nncs: Vec<(u64, String, crate::model::NodeNetworkConfig)>,
     /// Lines the terminal wrapped at its width, and the line they were read as.
     pub wrapped: Vec<(std::ops::RangeInclusive<u64>, String)>,
+    /// `docker pull <image>` (crictl, ctr, nerdctl, podman) command lines: line and image.
+    pub pulls: Vec<(u64, String)>,
+}
+
+impl Paste {
+    /// The image of the pull command at most a few lines above `line`: the error printed
+    /// under a `docker pull` names no image itself.
+    pub fn pulled_above(&self, line: u64) -> Option<&str> {
+        self.pulls
+            .iter()
+            .rev()
+            .find(|(n, _)| *n <= line && line - n <= 4)
+            .map(|(_, image)| image.as_str())
+    }
 }
 
 /// An object a pasted `kubectl describe` block describes, or a `kubectl get nodes` row.
@@ -222,6 +236,12 @@ pub(crate) static RECORD: LazyLock<Regex> = LazyLock::new(|| {
 /// A Kubernetes object name (DNS-1123 subdomain): a table cell that is none is no row.
 static DNS_NAME: LazyLock<Regex> =
     LazyLock::new(|| re(r"^[a-z0-9](?:[-a-z0-9.]{0,251}[a-z0-9])?$"));
+/// A pull run by hand on a node or a workstation, with any prompt.
+static PULL_COMMAND: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"^\s*(?:PS [^>]{0,200}>\s*|[$#>%]\s*|\[?[\w.-]+@[\w.-]+(?::[^$#\s]*|\s[^\]]{0,200}\])?[$#]\s*)?(?:sudo\s+)?(?:docker|crictl|nerdctl|podman|ctr(?:\s+(?:-n|--namespace)[=\s]\S+)?\s+(?:images?|i))\s+pull\s+(?:-{1,2}[\w-]+(?:[=\s][^\s-]\S*)?\s+)*(?P<image>[A-Za-z0-9][\w./:@-]*)\s*$",
+    )
+});
 static SPLIT: LazyLock<Regex> = LazyLock::new(|| re(r"\s{2,}|\t+"));
 static REASON: LazyLock<Regex> = LazyLock::new(|| re(r"^[A-Za-z][A-Za-z0-9_.-]*$"));
 static TIMES: LazyLock<Regex> = LazyLock::new(|| re(r"\(x(?P<n>\d+) over"));
@@ -616,6 +636,9 @@ pub fn parse(file: &str, text: &str) -> Paste {
     let logical = unwrap_terminal(&lines);
     for (i, (n, line)) in logical.iter().enumerate() {
         let line = cut(line.trim_end_matches('\r'));
+        if let Some(c) = PULL_COMMAND.captures(line) {
+            p.paste.pulls.push((*n, c["image"].to_string()));
+        }
         let next = logical
             .iter()
             .skip(i + 1)
@@ -1854,5 +1877,30 @@ Message: Subnet aks-subnet with address prefix 10.240.0.0/24 does not have enoug
         let table = "NAME                           READY   STATUS    RESTARTS   AGE   IP            NODE                                NOMINATED NODE\norders-5c9d7b6f4-mm2xr         1/1     Running   0          10d   10.244.1.17   aks-nodepool1-38275144-vmss000002   <none>\norders-5c9d7b6f4-x7kq2         1/1     Running   0          10d   10.244.2.9    aks-nodepool1-38275144-vmss000001   <none>\npayments-7d9f8b6c5d-2mzqk      0/1     Pending   0          10d   <none>        <none>                              <none>\n";
         let lines: Vec<&str> = table.lines().collect();
         assert_eq!(unwrap_terminal(&lines).len(), lines.len());
+    }
+
+    /// Pulls run by hand, in the forms tickets paste them; the error under one names no
+    /// image, so the command gives it.
+    #[test]
+    fn pull_commands_give_the_image_of_the_error_under_them() {
+        for (line, image) in [
+            ("docker pull gcr.azk8s.cn/google_containers/pause-amd64:3.1", "gcr.azk8s.cn/google_containers/pause-amd64:3.1"),
+            ("azureuser@aks-nodepool1-vmss000000:~$ sudo crictl pull mcr.microsoft.com/oss/kubernetes/pause:3.6", "mcr.microsoft.com/oss/kubernetes/pause:3.6"),
+            ("# ctr -n k8s.io images pull docker.io/library/nginx:1.25", "docker.io/library/nginx:1.25"),
+            ("PS C:\\> docker pull --platform linux/arm64 myacr.azurecr.io/web:2", "myacr.azurecr.io/web:2"),
+            ("$ docker pull -q nginx", "nginx"),
+        ] {
+            let c = PULL_COMMAND.captures(line);
+            assert_eq!(c.map(|c| c["image"].to_string()).as_deref(), Some(image), "{line}");
+        }
+        assert!(PULL_COMMAND
+            .captures("we ran docker pull on the node")
+            .is_none());
+        let p = parse(
+            "attachments/t.txt",
+            "docker pull myacr.azurecr.io/web:2\nError response from daemon: unauthorized\n\n\n\n\n\nlater text\n",
+        );
+        assert_eq!(p.pulled_above(2), Some("myacr.azurecr.io/web:2"));
+        assert_eq!(p.pulled_above(8), None, "too far below the command");
     }
 }

@@ -87,6 +87,14 @@ static URL_HOST: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"(?i)(?:Get|Head|Post) \\?"?https://([^/"\\\s:]+)"#).expect("static regex")
 });
 
+/// The image of a `docker pull` (crictl, ctr ...) pasted just above the hit's line: the
+/// daemon's error under it names no image.
+fn pulled_above(inputs: &Inputs, h: &Hit) -> Option<String> {
+    let e = h.evidence.first()?;
+    let paste = inputs.index.pastes.iter().find(|p| p.file == e.file)?;
+    paste.pulled_above(e.line?).map(str::to_string)
+}
+
 /// Adds `image`, `registry`, `repository`, `tag`/`digest`, `acr_name`, `registry_ip`,
 /// `pull_secrets` and `pull_secrets_known` to a pull-failure hit.
 pub fn enrich(inputs: &Inputs, mut h: Hit) -> Hit {
@@ -96,7 +104,8 @@ pub fn enrich(inputs: &Inputs, mut h: Hit) -> Hit {
         .get("image")
         .filter(|i| !i.is_empty())
         .cloned()
-        .or_else(|| IMAGE_IN_TEXT.captures(&message).map(|c| c[1].to_string()));
+        .or_else(|| IMAGE_IN_TEXT.captures(&message).map(|c| c[1].to_string()))
+        .or_else(|| pulled_above(inputs, &h));
     if let Some(image) = image {
         let r = split_image(&image);
         if let Some(name) = acr_name(&r.registry) {
