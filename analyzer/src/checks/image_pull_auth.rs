@@ -181,8 +181,9 @@ pub fn enrich(inputs: &Inputs, mut h: Hit) -> Hit {
 
 /// How a pull failed to reach its registry, with the facts that say where: `dns`
 /// (`no such host`), `dns_timeout`, `tcp_timeout`, `tls_timeout`, `http_timeout`
-/// (no answer within the client's deadline) or `http_5xx` (an answer, but a server or
-/// gateway error). The first that applies, in that order.
+/// (no answer within the client's deadline), `http_5xx` (an answer, but a server or
+/// gateway error) or `stalled` (the runtime cancelled a download that made no progress).
+/// The first that applies, in that order.
 pub fn unreachable(message: &str) -> Option<(&'static str, Vec<(String, String)>)> {
     let mut facts = Vec::new();
     if let Some(c) = DNS_LOOKUP.captures(message) {
@@ -213,6 +214,9 @@ pub fn unreachable(message: &str) -> Option<(&'static str, Vec<(String, String)>
         let status = c.get(1).or(c.get(2)).map_or("", |m| m.as_str());
         facts.push(("http_status".to_string(), status.to_string()));
         return Some(("http_5xx", facts));
+    }
+    if lower.contains("because of no progress") {
+        return Some(("stalled", facts));
     }
     None
 }
@@ -304,6 +308,19 @@ mod tests {
     #[test]
     fn unreachable_registries_are_told_apart() {
         let kind = |m: &str| unreachable(m).map(|(k, _)| k);
+        // A download the runtime gave up on (containerd, kubernetes#131521; dockershim,
+        // kubernetes#26677's `for 0`).
+        assert_eq!(
+            kind("cancel pulling image registry.example/app:1 because of no progress in 1m0s"),
+            Some("stalled")
+        );
+        assert_eq!(
+            kind(
+                r#"Cancel pulling image "nginx:latest" because of no progress for 0, latest progress: "89732b811e7f: Pulling fs layer ""#
+            ),
+            Some("stalled")
+        );
+        assert_eq!(kind("rpc error: code = Canceled desc = failed to pull and unpack image \"x\": context canceled"), None);
         let (k, facts) = unreachable(r#"failed to do request: Head "https://contosoacr.azurecr.io/v2/app/manifests/v1": dial tcp: lookup contosoacr.azurecr.io on 168.63.129.16:53: no such host"#).unwrap();
         assert_eq!(k, "dns");
         assert!(facts.contains(&("lookup_host".into(), "contosoacr.azurecr.io".into())));
