@@ -174,11 +174,14 @@ fn re(p: &str) -> Regex {
     Regex::new(p).expect("static regex")
 }
 
-/// A shell command line running kubectl (any prompt: `$`, `#`, `>`, `PS C:\>`, `user@host:~$`).
+/// A shell prompt: `$`, `#`, `>`, `%`, `PS C:\>`, `user@host:~$`, `[user@host dir]#`.
+const PROMPT: &str =
+    r"(?:PS [^>]{0,200}>\s*|[$#>%]\s*|\[?[\w.-]+@[\w.-]+(?::[^$#\s]*|\s[^\]]{0,200}\])?[$#]\s*)";
+/// A shell command line running kubectl, after any prompt.
 static COMMAND: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"^\s*(?:PS [^>]{0,200}>\s*|[$#>%]\s*|\[?[\w.-]+@[\w.-]+(?::[^$#\s]*|\s[^\]]{0,200}\])?[$#]\s*)?(?:sudo\s+)?(?:kubectl(?:\.exe)?|oc|k)\s+(?P<args>.*)$",
-    )
+    re(&format!(
+        r"^\s*{PROMPT}?(?:sudo\s+)?(?:kubectl(?:\.exe)?|oc|k)\s+(?P<args>.*)$"
+    ))
 });
 /// Any other shell command line with a prompt (it ends the previous paste).
 static OTHER_COMMAND: LazyLock<Regex> = LazyLock::new(|| {
@@ -238,9 +241,9 @@ static DNS_NAME: LazyLock<Regex> =
     LazyLock::new(|| re(r"^[a-z0-9](?:[-a-z0-9.]{0,251}[a-z0-9])?$"));
 /// A pull run by hand on a node or a workstation, with any prompt.
 static PULL_COMMAND: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"^\s*(?:PS [^>]{0,200}>\s*|[$#>%]\s*|\[?[\w.-]+@[\w.-]+(?::[^$#\s]*|\s[^\]]{0,200}\])?[$#]\s*)?(?:sudo\s+)?(?:docker|crictl|nerdctl|podman|ctr(?:\s+(?:-n|--namespace)[=\s]\S+)?\s+(?:images?|i))\s+pull\s+(?:-{1,2}[\w-]+(?:[=\s][^\s-]\S*)?\s+)*(?P<image>[A-Za-z0-9][\w./:@-]*)\s*$",
-    )
+    re(&format!(
+        r"^\s*{PROMPT}?(?:sudo\s+)?(?:docker|crictl|nerdctl|podman|ctr(?:\s+(?:-n|--namespace)[=\s]\S+)?\s+(?:images?|i))\s+pull\s+(?:-{{1,2}}[\w-]+(?:[=\s][^\s-]\S*)?\s+)*(?P<image>[A-Za-z0-9][\w./:@-]*)\s*$"
+    ))
 });
 static SPLIT: LazyLock<Regex> = LazyLock::new(|| re(r"\s{2,}|\t+"));
 static REASON: LazyLock<Regex> = LazyLock::new(|| re(r"^[A-Za-z][A-Za-z0-9_.-]*$"));
