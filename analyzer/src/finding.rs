@@ -85,6 +85,20 @@ impl Evidence {
             role: signal(),
         }
     }
+
+    /// A signal read from a line of a text file (a paste, a log), seen once, at no known
+    /// time.
+    pub fn of_line(
+        file: impl Into<String>,
+        line: u64,
+        excerpt: impl Into<String>,
+        object: Option<String>,
+    ) -> Evidence {
+        Evidence {
+            line: Some(line),
+            ..Evidence::of_object(file, excerpt, object)
+        }
+    }
 }
 
 /// A remediation step: prose and the commands to run.

@@ -105,16 +105,7 @@ pub fn check(inputs: &Inputs, _rule: usize, hits: Vec<Hit>) -> Vec<Hit> {
             facts,
             evidence: vec![match from {
                 From::Bundle => Evidence::of_object("cluster/nnc.json", excerpt, Some(object)),
-                From::Paste { file, line, row } => Evidence {
-                    file: file.to_string(),
-                    line: Some(line),
-                    excerpt: row.to_string(),
-                    count: 1,
-                    first_seen: None,
-                    last_seen: None,
-                    object: Some(object),
-                    role: "signal".into(),
-                },
+                From::Paste { file, line, row } => Evidence::of_line(file, line, row, Some(object)),
             }],
             table: None,
         });

@@ -101,31 +101,16 @@ pub fn check(inputs: &Inputs, _rule: usize, text_hits: Vec<Hit>) -> Vec<Hit> {
                 }
             }
             None => {
-                let mut facts = BTreeMap::new();
-                facts.insert("node".to_string(), name.clone());
-                facts.insert("name".to_string(), name.clone());
-                facts.insert("kind".to_string(), "node".to_string());
-                facts.extend(stand_in_facts(&h));
+                let mut s = stand_in(inputs, &name);
+                s.facts.extend(stand_in_facts(&h));
                 if let Some(since) = h.evidence.iter().filter_map(|e| e.first_seen.clone()).min() {
-                    facts.insert("since".to_string(), since);
+                    s.facts.insert("since".to_string(), since);
                 }
-                let table = node_facts(inputs, &name, &mut facts);
-                let object = format!("cluster/node/{name}");
-                let mut evidence = h.evidence;
-                for e in &mut evidence {
-                    e.object = Some(object.clone());
+                s.evidence = h.evidence;
+                for e in &mut s.evidence {
+                    e.object = s.object.clone();
                 }
-                stand_ins.insert(
-                    name.clone(),
-                    Hit {
-                        weak_object: false,
-                        object: Some(object),
-                        node: Some(name),
-                        facts,
-                        evidence,
-                        table,
-                    },
-                );
+                stand_ins.insert(name, s);
             }
         }
     }
@@ -141,21 +126,9 @@ pub fn check(inputs: &Inputs, _rule: usize, text_hits: Vec<Hit>) -> Vec<Hit> {
         if have_nodes {
             continue;
         }
-        let s = stand_ins.entry(name.to_string()).or_insert_with(|| {
-            let mut facts = BTreeMap::new();
-            facts.insert("node".to_string(), name.to_string());
-            facts.insert("name".to_string(), name.to_string());
-            facts.insert("kind".to_string(), "node".to_string());
-            let table = node_facts(inputs, name, &mut facts);
-            Hit {
-                weak_object: false,
-                object: Some(format!("cluster/node/{name}")),
-                node: Some(name.to_string()),
-                facts,
-                evidence: Vec::new(),
-                table,
-            }
-        });
+        let s = stand_ins
+            .entry(name.to_string())
+            .or_insert_with(|| stand_in(inputs, name));
         // A describe's condition names its reason; a `get nodes` row only says NotReady.
         let described = node.reason.is_some();
         let mut set = |k: &str, v: Option<&String>| {
@@ -179,6 +152,24 @@ pub fn check(inputs: &Inputs, _rule: usize, text_hits: Vec<Hit>) -> Vec<Hit> {
     }
     hits.extend(stand_ins.into_values());
     hits
+}
+
+/// A finding for node `name` that no nodes.json speaks for, before its evidence: its name,
+/// VMSS, instance and pods.
+fn stand_in(inputs: &Inputs, name: &str) -> Hit {
+    let mut facts = BTreeMap::new();
+    facts.insert("node".to_string(), name.to_string());
+    facts.insert("name".to_string(), name.to_string());
+    facts.insert("kind".to_string(), "node".to_string());
+    let table = node_facts(inputs, name, &mut facts);
+    Hit {
+        weak_object: false,
+        object: Some(format!("cluster/node/{name}")),
+        node: Some(name.to_string()),
+        facts,
+        evidence: Vec::new(),
+        table,
+    }
 }
 
 /// Nodes a paste shows not Ready: `(paste, node name, what it says)`.
@@ -206,14 +197,14 @@ fn pasted_evidence(
     node: &crate::paste::PastedNode,
 ) -> Evidence {
     Evidence {
-        file: paste.file.clone(),
-        line: Some(node.line),
-        excerpt: node.text.clone(),
-        count: 1,
         first_seen: node.since.clone(),
         last_seen: node.last_heartbeat.clone().or(node.since.clone()),
-        object: Some(format!("cluster/node/{name}")),
-        role: "signal".into(),
+        ..Evidence::of_line(
+            paste.file.clone(),
+            node.line,
+            node.text.clone(),
+            Some(format!("cluster/node/{name}")),
+        )
     }
 }
 

@@ -159,21 +159,17 @@ pub fn check(inputs: &Inputs, _rule: usize, text_hits: Vec<Hit>) -> Vec<Hit> {
             ..Default::default()
         };
         let (line, value) = pasted.endpoints.first().cloned().unwrap_or_default();
-        let evidence = Evidence {
-            file: paste.file.clone(),
-            line: Some(line),
-            excerpt: format!(
+        let evidence = Evidence::of_line(
+            paste.file.clone(),
+            line,
+            format!(
                 "pasted description of service {ns}/{}: Endpoints: {}; selector {}",
                 o.name,
                 if value.is_empty() { "(empty)" } else { &value },
                 join_labels(&pasted.selector)
             ),
-            count: 1,
-            first_seen: None,
-            last_seen: None,
-            object: Some(format!("{ns}/service/{}", o.name)),
-            role: "signal".into(),
-        };
+            Some(format!("{ns}/service/{}", o.name)),
+        );
         let service = service_hits(inputs, ns, &svc, &pasted.selector, evidence, None);
         if let Some(first) = service.first() {
             found.insert(key, first.facts.clone());

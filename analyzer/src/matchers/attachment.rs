@@ -381,14 +381,9 @@ fn loose_hit(
         node: None,
         facts,
         evidence: vec![Evidence {
-            file: paste.file.clone(),
-            line: Some(line),
-            excerpt: crate::engine::cut(text),
-            count: 1,
             first_seen: ts.clone(),
             last_seen: ts,
-            object: None,
-            role: "signal".into(),
+            ..Evidence::of_line(paste.file.clone(), line, crate::engine::cut(text), None)
         }],
         table: None,
         weak_object: false,
