@@ -229,6 +229,8 @@ static NODE_STATUS: LazyLock<Regex> =
 static NNC_HEADER: LazyLock<Regex> =
     LazyLock::new(|| re(r"^\s*NAME\s+REQUESTED IPS\s+ALLOCATED IPS\b"));
 static LABEL_CELL: LazyLock<Regex> = LazyLock::new(|| re(r"\S+(?: \S+)*"));
+/// A table cell of a row (no spaces).
+static CELL: LazyLock<Regex> = LazyLock::new(|| re(r"\S+"));
 /// A line that starts a record of its own: klog's, an ISO or a syslog time, logfmt, JSON, an
 /// events row.
 pub(crate) static RECORD: LazyLock<Regex> = LazyLock::new(|| {
@@ -639,7 +641,12 @@ pub fn parse(file: &str, text: &str) -> Paste {
     let logical = unwrap_terminal(&lines);
     for (i, (n, line)) in logical.iter().enumerate() {
         let line = cut(line.trim_end_matches('\r'));
-        if let Some(c) = PULL_COMMAND.captures(line) {
+        // Every line of a node's journal comes here: the word first, the regex after.
+        if let Some(c) = line
+            .contains(" pull ")
+            .then(|| PULL_COMMAND.captures(line))
+            .flatten()
+        {
             p.paste.pulls.push((*n, c["image"].to_string()));
         }
         let next = logical
@@ -1387,13 +1394,10 @@ impl Parser {
 /// under their column (a cell starts where its label does); when a paste lost the
 /// alignment but kept one cell per column, in order.
 fn nnc_row(cols: &[(String, usize)], line: &str) -> Option<crate::model::NodeNetworkConfig> {
-    let mut cells: Vec<(usize, &str)> = Vec::new();
-    let mut at = 0;
-    for word in line.split_whitespace() {
-        let start = line[at..].find(word).map(|i| at + i)?;
-        at = start + word.len();
-        cells.push((start, word));
-    }
+    let cells: Vec<(usize, &str)> = CELL
+        .find_iter(line)
+        .map(|m| (m.start(), m.as_str()))
+        .collect();
     let mut by: BTreeMap<&str, &str> = BTreeMap::new();
     if cells.len() == cols.len() {
         for ((label, _), (_, cell)) in cols.iter().zip(&cells) {

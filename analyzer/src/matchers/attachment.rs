@@ -8,7 +8,7 @@
 //! matchers with no object; az CLI errors spread over several lines go to the attachment
 //! matchers joined as one line.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::LazyLock;
 
 use crate::engine::{Hit, Inputs};
@@ -157,6 +157,13 @@ const MAX_PARAGRAPH_BYTES: usize = 4096;
 /// starts a record of its own starts a new run.
 fn paragraphs(paste: &Paste) -> Vec<(std::ops::RangeInclusive<u64>, String)> {
     let mut out = Vec::new();
+    // The last physical line of a logical line a terminal wrapped over several.
+    let ends: HashMap<u64, u64> = paste
+        .wrapped
+        .iter()
+        .map(|(r, _)| (*r.start(), *r.end()))
+        .collect();
+    let last_line = |n: u64| ends.get(&n).copied().unwrap_or(n);
     for log in paste.logs.iter().filter(|l| l.pod.is_none()) {
         let mut run: Vec<&(u64, String)> = Vec::new();
         let mut flush = |run: &mut Vec<&(u64, String)>| {
@@ -172,7 +179,7 @@ fn paragraphs(paste: &Paste) -> Vec<(std::ops::RangeInclusive<u64>, String)> {
         for entry in &log.lines {
             let adjacent = run
                 .last()
-                .is_some_and(|(n, _)| last_line(paste, *n) + 1 == entry.0);
+                .is_some_and(|(n, _)| last_line(*n) + 1 == entry.0);
             if !adjacent
                 || crate::paste::RECORD.is_match(entry.1.trim_start())
                 || run.len() == MAX_PARAGRAPH_LINES
@@ -184,16 +191,6 @@ fn paragraphs(paste: &Paste) -> Vec<(std::ops::RangeInclusive<u64>, String)> {
         flush(&mut run);
     }
     out
-}
-
-/// The last physical line of the logical line starting at `n` (a terminal-wrapped line
-/// spans several).
-fn last_line(paste: &Paste, n: u64) -> u64 {
-    paste
-        .wrapped
-        .iter()
-        .find(|(r, _)| *r.start() == n)
-        .map_or(n, |(r, _)| *r.end())
 }
 
 /// A hit's rule, file and first line.
