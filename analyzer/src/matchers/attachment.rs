@@ -326,27 +326,12 @@ fn log_hits(ctx: &Inputs, set: &SourceSet, paste: &Paste, log: &PastedLog) -> Ve
             }
             let mut hit = loose_hit(ctx, paste, *line, text, caps);
             if let Some((ns, pod)) = subject {
-                let object = format!("{ns}/pod/{pod}");
-                let node = pod_of(ctx, paste, &ns, &pod).and_then(|p| p.spec.node_name.clone());
-                hit.facts.remove("scope");
-                if paste.node.is_some() {
-                    hit.facts.remove("node");
-                }
-                hit.facts.insert("namespace".into(), ns.clone());
-                hit.facts.insert("pod".into(), pod.clone());
-                hit.facts.insert("name".into(), pod);
-                hit.facts.insert("kind".into(), "pod".into());
+                name_pod(ctx, paste, &mut hit, &ns, &pod);
                 if let Some((_, src)) = &named {
                     if about.is_some() {
                         hit.facts.insert("source_pod".into(), src.clone());
                     }
                 }
-                if let Some(n) = &node {
-                    hit.facts.insert("node".into(), n.clone());
-                }
-                hit.node = node;
-                hit.object = Some(object.clone());
-                hit.evidence[0].object = Some(object);
             }
             if let Some(c) = &log.container {
                 hit.facts.insert("container".into(), c.clone());
@@ -385,6 +370,7 @@ fn loose_hit(
         table: None,
         weak_object: false,
     };
+    place(&mut hit, paste);
     // A line that names the pod it is about (`failed to mount ... for pod ns/name`)
     // concerns that pod, as the pass's hits do.
     let target = (
@@ -392,24 +378,30 @@ fn loose_hit(
         hit.facts.get("target_pod").cloned(),
     );
     if let (Some(ns), Some(pod)) = target {
-        let object = format!("{ns}/pod/{pod}");
-        hit.node = ctx
-            .index
-            .pod(&ns, &pod)
-            .and_then(|p| p.spec.node_name.clone());
-        if let Some(n) = &hit.node {
-            hit.facts.insert("node".into(), n.clone());
-        }
-        hit.facts.insert("namespace".into(), ns);
-        hit.facts.insert("pod".into(), pod.clone());
-        hit.facts.insert("name".into(), pod);
-        hit.facts.insert("kind".into(), "pod".into());
-        hit.evidence[0].object = Some(object.clone());
-        hit.object = Some(object);
-        return hit;
+        name_pod(ctx, paste, &mut hit, &ns, &pod);
     }
-    place(&mut hit, paste);
     hit
+}
+
+/// Makes pod `ns/name` the object of a hit read from a paste: its facts, its node (as the
+/// paste or the bundle describes the pod), its evidence's object.
+fn name_pod(ctx: &Inputs, paste: &Paste, hit: &mut Hit, ns: &str, pod: &str) {
+    let object = format!("{ns}/pod/{pod}");
+    let node = pod_of(ctx, paste, ns, pod).and_then(|p| p.spec.node_name.clone());
+    hit.facts.remove("scope");
+    if paste.node.is_some() {
+        hit.facts.remove("node");
+    }
+    hit.facts.insert("namespace".into(), ns.to_string());
+    hit.facts.insert("pod".into(), pod.to_string());
+    hit.facts.insert("name".into(), pod.to_string());
+    hit.facts.insert("kind".into(), "pod".into());
+    if let Some(n) = &node {
+        hit.facts.insert("node".into(), n.clone());
+    }
+    hit.node = node;
+    hit.evidence[0].object = Some(object.clone());
+    hit.object = Some(object);
 }
 
 /// A hit without an object from a paste: on the node its file was collected from, or
