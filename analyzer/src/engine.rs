@@ -844,15 +844,22 @@ fn warning_events(inputs: &Inputs) -> Vec<TimelineEvent> {
 }
 
 /// Drops the hits a rule read from an attached file that its `exclude_paste` says is about
-/// something else (any line of the file matches one of them).
+/// something else: one of its lines of text (loose lines, `kubectl logs` lines, az CLI
+/// errors; not the rows of describe blocks and tables) matches one of them.
 fn drop_excluded_pastes(catalogue: &Catalogue, index: &Index, hits: &mut [Vec<Hit>]) {
     for (rule, hits) in catalogue.rules.iter().zip(hits.iter_mut()) {
         if rule.exclude_paste.is_empty() || hits.is_empty() {
             continue;
         }
-        let excluded: HashSet<&str> = index
+        // Only the files the rule read something from.
+        let read: HashSet<&str> = hits
+            .iter()
+            .filter_map(|h| h.evidence.first().map(|e| e.file.as_str()))
+            .collect();
+        let excluded: HashSet<String> = index
             .pastes
             .iter()
+            .filter(|p| read.contains(p.file.as_str()))
             .filter(|p| {
                 let lines = p
                     .logs
@@ -863,7 +870,7 @@ fn drop_excluded_pastes(catalogue: &Catalogue, index: &Index, hits: &mut [Vec<Hi
                     .chain(cli)
                     .any(|t| rule.exclude_paste.iter().any(|r| r.is_match(t)))
             })
-            .map(|p| p.file.as_str())
+            .map(|p| p.file.clone())
             .collect();
         if !excluded.is_empty() {
             hits.retain(|h| {

@@ -80,7 +80,8 @@ pub struct RuleSpec {
     /// consulted when `requires` is empty.
     #[serde(default)]
     pub requires_any: Vec<Input>,
-    /// An attached file in which any line matches one of these is about something else
+    /// An attached file one of whose lines of text (not the rows of describe blocks and
+    /// tables) matches one of these is about something else
     /// (another extension's install, another product's run): the rule's hits read from it
     /// are dropped. Per-line `exclude` cannot see a command or a JSON name lines away.
     #[serde(default)]
