@@ -27,10 +27,11 @@ static FORBIDDEN: LazyLock<Regex> = LazyLock::new(|| {
 });
 /// The API server reached the kubelet and the kubelet refused it: `Forbidden
 /// (user=system:kube-apiserver, verb=get, resource=nodes, subresource=proxy)`, or newer
-/// kubectl's `Get "https://<node>:10250/containerLogs/...": Forbidden`.
-static KUBELET_REFUSED: LazyLock<Regex> = LazyLock::new(|| {
+/// kubectl's `Get "https://<node>:10250/containerLogs/...": Forbidden` (or `Unauthorized`).
+/// konnectivity-tunnel-broken reads it too: the way to that kubelet works.
+pub(super) static KUBELET_REFUSED: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r#"(?i)\bForbidden \(user=(?P<kubelet_client>[^,)\s]+)[^)]*\bresource=nodes\b|:10250/[^"\s]*"?:\s*Forbidden\s*$"#,
+        r#"(?i)\b(?:Forbidden|Unauthorized) \(user=(?P<kubelet_client>[^,)\s]+)[^)]*\bresource=nodes\b|:10250/[^"\s]*"?:\s*(?:Forbidden|Unauthorized)\s*$"#,
     )
 });
 static MISSING_TYPE: LazyLock<Regex> = LazyLock::new(|| {

@@ -39,11 +39,6 @@ static REFUSED: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)connection refused")
 static NO_ROUTE: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?i)no route to host|network is unreachable"));
 static CERT: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)x509:"));
-/// The kubelet answered the API server with a refusal (`Get "https://<node>:10250/...":
-/// Forbidden`, `Forbidden (user=system:kube-apiserver, ...)`): the way to it works.
-static KUBELET_ANSWERED: LazyLock<Regex> = LazyLock::new(|| {
-    re(r#"(?i)"?:\s*(?:Forbidden|Unauthorized)\s*$|\b(?:Forbidden|Unauthorized) \(user="#)
-});
 
 /// How the API server failed to reach a kubelet.
 pub fn failure_of(text: &str, log_step: bool) -> Option<&'static str> {
@@ -55,7 +50,10 @@ pub fn failure_of(text: &str, log_step: bool) -> Option<&'static str> {
     } else if PROXY_ERROR.is_match(text) {
         "proxy_error"
     } else if KUBELET_DIAL.is_match(text) || KUBELET_URL.is_match(text) {
-        if !KUBELET_DIAL.is_match(text) && KUBELET_ANSWERED.is_match(text) {
+        // The kubelet answered with a refusal: the way to it works.
+        if !KUBELET_DIAL.is_match(text)
+            && super::collection_incomplete::KUBELET_REFUSED.is_match(text)
+        {
             return None;
         }
         if TIMEOUT.is_match(text) {
